@@ -1,0 +1,128 @@
+/**
+ * The control plane: one process serving the dashboard (Next.js), the API and, as later features
+ * land, the Socket.IO hub and controllers. This file only wires; the parts live in packages/.
+ */
+import { createServer } from "node:http";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import { appRouter, createContextFactory, createHealthHandler, seedFirstRun } from "@weir/api";
+import { applyMigrations, createDb, describeDatabase, findPrismaDir, openDatabase } from "@weir/db";
+import next from "next";
+import { loadEnv } from "./env";
+import { createRequestListener } from "./http";
+import { createLogger } from "./log";
+
+const VERSION = process.env.npm_package_version ?? "0.1.0";
+const webDir = fileURLToPath(new URL("..", import.meta.url));
+
+async function main(): Promise<void> {
+  const env = loadEnv();
+  const log = createLogger(env.WEIR_LOG_LEVEL);
+  const stopping: Array<() => Promise<void>> = [];
+  let shuttingDown = false;
+  const shutdown = async (reason: string, code: number) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log.info(`Stopping (${reason})...`);
+    for (const stop of stopping.reverse()) {
+      await stop().catch((error: Error) => log.warn(`while stopping: ${error.message}`));
+    }
+    log.info("Stopped.");
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT", 0));
+  process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
+
+  try {
+    const database = await openDatabase({
+      databaseUrl: env.DATABASE_URL,
+      dataDir: env.WEIR_DATA_DIR,
+      embeddedPort: env.WEIR_PG_PORT,
+      onLog: (line) => log.debug(`postgres: ${line}`),
+    });
+    stopping.push(() => database.close());
+    log.info(`Database: ${describeDatabase(database)}`);
+
+    const migrated = await applyMigrations({
+      url: database.url,
+      migrationsDir: join(findPrismaDir(webDir), "migrations"),
+    });
+    log.info(`Migrations: ${migrated.applied.length} applied now, ${migrated.total} in all.`);
+
+    const db = createDb({ url: database.url });
+    stopping.push(() => db.$disconnect());
+
+    const seeded = await seedFirstRun({
+      db,
+      adminEmail: env.WEIR_ADMIN_EMAIL,
+      adminPassword: env.WEIR_ADMIN_PASSWORD,
+      demo: env.WEIR_DEMO,
+    });
+    if (seeded.admin) announceAdmin(seeded.admin);
+
+    const nextApp = next({ dev: env.NODE_ENV === "development", dir: webDir, hostname: env.HOST, port: env.PORT });
+    await nextApp.prepare();
+    stopping.push(() => nextApp.close());
+
+    const server = createServer(
+      createRequestListener({
+        health: createHealthHandler({ db, version: VERSION, startedAt: new Date() }),
+        trpc: createHTTPHandler({
+          router: appRouter,
+          createContext: createContextFactory({ db }),
+          basePath: "/api/trpc/",
+        }),
+        next: nextApp.getRequestHandler(),
+        onError: (error) => log.error(`request failed: ${(error as Error).stack ?? String(error)}`),
+      }),
+    );
+    await listen(server, env.PORT, env.HOST);
+    stopping.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+          setTimeout(() => server.closeAllConnections(), 2000).unref();
+        }),
+    );
+    log.info(`Weir ${VERSION} is serving the dashboard on http://localhost:${env.PORT}`);
+  } catch (error) {
+    const { code, message } = error as Error & { code?: string };
+    log.error(`${code ? `${code}: ` : ""}${message}`);
+    await shutdown("start-up failed", 1);
+  }
+}
+
+function listen(server: ReturnType<typeof createServer>, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === "EADDRINUSE"
+          ? Object.assign(
+              new Error(`Port ${port} is already in use. Stop what runs there or set PORT to a free port.`),
+              {
+                code: "WEIR_E_PORT_IN_USE",
+              },
+            )
+          : error,
+      );
+    });
+    server.listen(port, host, () => resolve());
+  });
+}
+
+/** The generated admin password is printed once, here, and stored only as a hash. */
+function announceAdmin(admin: { email: string; password: string; generated: boolean }): void {
+  const lines = admin.generated
+    ? [
+        "First admin user created.",
+        `  email:    ${admin.email}`,
+        `  password: ${admin.password}`,
+        "This password is shown only now; set WEIR_ADMIN_PASSWORD before the first start to choose it.",
+      ]
+    : ["First admin user created.", `  email:    ${admin.email}`, "  password: from WEIR_ADMIN_PASSWORD"];
+  process.stdout.write(`\n${lines.join("\n")}\n\n`);
+}
+
+void main();

@@ -1,0 +1,67 @@
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "@playwright/test";
+
+const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+const port = Number(process.env.WEIR_E2E_PORT ?? 3100);
+const dataDir = join(repoRoot, "e2e", ".data");
+
+// The runner process starts the control plane once on a fresh data directory; workers load this
+// file too and must not wipe it.
+if (!process.env.TEST_WORKER_INDEX) {
+  rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+}
+
+export const E2E_ADMIN = { email: "admin@weir.test", password: "e2e-admin-password" };
+
+export default defineConfig({
+  testDir: ".",
+  testMatch: "**/*.spec.ts",
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 60_000,
+  reporter: process.env.PLAYWRIGHT_JSON_OUTPUT_NAME ? [["list"], ["json"]] : [["list"]],
+  outputDir: join(repoRoot, "e2e", "test-results"),
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    browserName: "chromium",
+    trace: "retain-on-failure",
+    launchOptions: {
+      // Debian's chromium: Playwright cannot download its own browser on offline machines.
+      executablePath: process.env.WEIR_CHROMIUM ?? "/usr/bin/chromium",
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    },
+  },
+  webServer: {
+    command: "node --enable-source-maps apps/web/dist/server.mjs",
+    cwd: repoRoot,
+    url: `http://127.0.0.1:${port}/api/health`,
+    timeout: 120_000,
+    reuseExistingServer: false,
+    stdout: "pipe",
+    stderr: "pipe",
+    gracefulShutdown: { signal: "SIGTERM", timeout: 15_000 },
+    env: {
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      NODE_ENV: "production",
+      WEIR_DATA_DIR: dataDir,
+      WEIR_PG_PORT: process.env.WEIR_E2E_PG_PORT ?? "54339",
+      WEIR_ADMIN_EMAIL: E2E_ADMIN.email,
+      WEIR_ADMIN_PASSWORD: E2E_ADMIN.password,
+      NEXT_TELEMETRY_DISABLED: "1",
+      DATABASE_URL: "",
+    },
+  },
+});

@@ -1,0 +1,89 @@
+import { randomBytes } from "node:crypto";
+import type { Db } from "@weir/db";
+import { hashPassword } from "../users/password";
+
+export interface SeedOptions {
+  db: Db;
+  adminEmail: string;
+  /** The first admin's password; generated when absent. */
+  adminPassword: string | undefined;
+  /** Seed the demo pool and listener (the demo agent and backends serve them). */
+  demo: boolean;
+}
+
+export interface SeedResult {
+  /** Set only when this call created the admin. */
+  admin?: { email: string; password: string; generated: boolean };
+  demoPoolCreated: boolean;
+}
+
+export const DEMO_POOL = "demo";
+export const DEMO_LISTENER = "demo-http";
+export const DEMO_LISTENER_PORT = 8080;
+/** Two v1 backends and one v2, where `npm start`'s demo backends listen. */
+export const DEMO_BACKENDS = [
+  { host: "127.0.0.1", port: 9101, versionLabel: "v1" },
+  { host: "127.0.0.1", port: 9102, versionLabel: "v1" },
+  { host: "127.0.0.1", port: 9103, versionLabel: "v2" },
+] as const;
+
+/**
+ * First-run data, idempotent: the first admin when there are no users at all, and the demo pool
+ * when asked and absent. Runs in one transaction so a crash leaves either all of it or none.
+ */
+export async function seedFirstRun(options: SeedOptions): Promise<SeedResult> {
+  const { db } = options;
+  const generated = options.adminPassword === undefined;
+  const password = options.adminPassword ?? randomBytes(12).toString("base64url");
+  const passwordHash = await hashPassword(password);
+
+  return db.$transaction(async (tx) => {
+    const result: SeedResult = { demoPoolCreated: false };
+    if ((await tx.user.count()) === 0) {
+      await tx.user.create({
+        data: { email: options.adminEmail, name: "Administrator", role: "admin", passwordHash },
+      });
+      await tx.auditEvent.create({
+        data: {
+          actorType: "system",
+          actorName: "seed",
+          action: "user.create",
+          targetType: "user",
+          after: { email: options.adminEmail, role: "admin" },
+        },
+      });
+      result.admin = { email: options.adminEmail, password, generated };
+    }
+    if (options.demo && !(await tx.pool.findUnique({ where: { name: DEMO_POOL } }))) {
+      const pool = await tx.pool.create({
+        data: {
+          name: DEMO_POOL,
+          description: "Demo pool: two v1 backends and one v2, fed by the demo traffic generator.",
+          algorithm: "weighted_round_robin",
+          healthCheck: { type: "http", path: "/healthz", intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 2 },
+          backends: { create: DEMO_BACKENDS.map((backend) => ({ ...backend, weight: 100 })) },
+        },
+      });
+      const listener = await tx.listener.upsert({
+        where: { name: DEMO_LISTENER },
+        create: { name: DEMO_LISTENER, protocol: "http", port: DEMO_LISTENER_PORT },
+        update: {},
+      });
+      await tx.route.create({
+        data: { listenerId: listener.id, name: "default", pathPrefix: "/", hosts: [], poolId: pool.id },
+      });
+      await tx.auditEvent.create({
+        data: {
+          actorType: "system",
+          actorName: "seed",
+          action: "pool.create",
+          targetType: "pool",
+          targetId: pool.id,
+          after: { name: pool.name, backends: DEMO_BACKENDS.length },
+        },
+      });
+      result.demoPoolCreated = true;
+    }
+    return result;
+  });
+}

@@ -1,0 +1,11 @@
+export { createDb, type Db } from "./client";
+export { type DatabaseHandle, type DatabaseOptions, describeDatabase, openDatabase, redact } from "./database";
+export { type RunningPostgres, startEmbeddedPostgres } from "./embedded";
+export { type DatabaseEnv, databaseEnvSchema, parseEnvOrExit } from "./env";
+export { DB_ERRORS, DbError, type DbErrorCode } from "./errors";
+export * from "./generated/prisma/client";
+export { checkDatabase, type DatabaseHealth } from "./health";
+export { type ApplyResult, applyMigrations } from "./migrate/apply";
+export { diffSchemas } from "./migrate/diff";
+export { type Migration, readMigrations } from "./migrate/migrations";
+export { findPrismaDir } from "./paths";

@@ -1,0 +1,86 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { afterEach, describe, expect, it } from "vitest";
+import { openDatabase, startEmbeddedPostgres } from "../src/index";
+import { freePort, startTestPostgres } from "../src/testing";
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "weir-embedded-"));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function query(url: string, sql: string, params: unknown[] = []) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe("embedded Postgres", () => {
+  it("keeps its data across a stop and a second start in the same data directory", async () => {
+    const dataDir = await tempDir();
+    const port = await freePort();
+    const first = await startEmbeddedPostgres({ dataDir, port });
+    await query(first.url, "CREATE TABLE kept (note text)");
+    await query(first.url, "INSERT INTO kept VALUES ($1)", ["still here"]);
+    await first.stop();
+
+    const second = await startEmbeddedPostgres({ dataDir, port });
+    cleanups.push(() => second.stop());
+    expect(second.url).toBe(first.url);
+    expect(await query(second.url, "SELECT note FROM kept")).toEqual([{ note: "still here" }]);
+  });
+
+  it("says clearly when its port is taken", async () => {
+    const dataDir = await tempDir();
+    const port = await freePort();
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(port, "127.0.0.1", resolve));
+    cleanups.push(() => new Promise((resolve) => blocker.close(() => resolve())));
+
+    const error = await startEmbeddedPostgres({ dataDir, port }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: "WEIR_E_DB_PORT_IN_USE" });
+    expect((error as Error).message).toContain(`port ${port} on 127.0.0.1 is taken`);
+    expect((error as Error).message).toContain("WEIR_PG_PORT");
+  });
+
+  it("names its own still-running server when that is what holds the port", async () => {
+    const dataDir = await tempDir();
+    const port = await freePort();
+    const running = await startEmbeddedPostgres({ dataDir, port });
+    cleanups.push(() => running.stop());
+    const error = await startEmbeddedPostgres({ dataDir, port }).catch((caught: unknown) => caught);
+    expect((error as Error).message).toMatch(/Weir's own embedded Postgres .* is still running \(pid \d+\)/);
+  });
+});
+
+describe("DATABASE_URL", () => {
+  it("is used as given, and no embedded server is started", async () => {
+    const external = await startTestPostgres();
+    cleanups.push(() => external.destroy());
+    const dataDir = await tempDir();
+
+    const handle = await openDatabase({ databaseUrl: external.url, dataDir, embeddedPort: await freePort() });
+    expect(handle.embedded).toBeUndefined();
+    expect(handle.url).toBe(external.url);
+    await query(handle.url, "CREATE TABLE marker (id int)");
+    await handle.close();
+
+    // The external server got the table, and nothing was created under the data directory.
+    expect(await query(external.url, "SELECT count(*)::int AS n FROM marker")).toEqual([{ n: 0 }]);
+    const { readdir } = await import("node:fs/promises");
+    expect(await readdir(dataDir)).toEqual([]);
+  });
+});
