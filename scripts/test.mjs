@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureChromium } from "./chromium.mjs";
-import { attempt, build, buildEnv, ensureDependencies, root, run, say } from "./lib.mjs";
+import { attempt, build, buildEnv, ensureDependencies, run, say } from "./lib.mjs";
 
 ensureDependencies();
 const chromium = ensureChromium();

@@ -17,6 +17,19 @@ export const envSchema = databaseEnvSchema.extend({
     .or(z.literal("").transform(() => undefined)),
   /** Seed and run the demo (pool, agent, backends, traffic). */
   WEIR_DEMO: flag.default(true),
+  /** Where the demo pool's three backends (v1, v1, v2) listen: "host:port,host:port,host:port". */
+  WEIR_DEMO_BACKENDS: z
+    .string()
+    .default("127.0.0.1:9101,127.0.0.1:9102,127.0.0.1:9103")
+    .transform((value, context) => {
+      const addresses = value.split(",").map((entry) => entry.trim());
+      const parsed = addresses.map((entry) => /^(?<host>[^:\s]+):(?<port>\d{1,5})$/.exec(entry)?.groups);
+      if (parsed.length !== 3 || parsed.some((address) => !address)) {
+        context.addIssue({ code: "custom", message: "must be three host:port addresses separated by commas" });
+        return z.NEVER;
+      }
+      return parsed.map((address) => ({ host: address?.host ?? "", port: Number(address?.port) }));
+    }),
   WEIR_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
 });

@@ -58,6 +58,7 @@ async function main(): Promise<void> {
       adminEmail: env.WEIR_ADMIN_EMAIL,
       adminPassword: env.WEIR_ADMIN_PASSWORD,
       demo: env.WEIR_DEMO,
+      demoBackends: env.WEIR_DEMO_BACKENDS,
     });
     if (seeded.admin) announceAdmin(seeded.admin);
 

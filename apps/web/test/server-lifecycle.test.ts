@@ -135,7 +135,10 @@ describe("the control plane process", () => {
 
     await external.stop();
     await waitFor(async () => (await health(server)).status === 503, server.output);
-    expect((await health(server)).body).toMatchObject({ status: "degraded", database: { status: "unreachable" } });
+    expect((await health(server)).body).toMatchObject({
+      status: "degraded",
+      database: { status: "unreachable", code: "WEIR_E_DB_UNREACHABLE" },
+    });
 
     server.child.kill("SIGTERM");
     expect(await server.exited).toBe(0);

@@ -52,7 +52,7 @@ async function main(): Promise<number> {
       }
       case "check": {
         const problems = await findDrift({ url: database.url, prismaDir });
-        for (const problem of problems) process.stderr.write(`drift: ${problem}\n`);
+        for (const problem of problems) process.stderr.write(`WEIR_E_MIGRATION_DRIFT: ${problem}\n`);
         if (problems.length === 0) process.stdout.write("schema.prisma and the migrations agree.\n");
         return problems.length === 0 ? 0 : 1;
       }

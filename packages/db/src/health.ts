@@ -1,8 +1,10 @@
 import type { Db } from "./client";
+import type { DbErrorCode } from "./errors";
 
 export interface DatabaseHealth {
   status: "ok" | "unreachable";
   latencyMs: number;
+  code?: DbErrorCode;
   error?: string;
 }
 
@@ -21,6 +23,7 @@ export async function checkDatabase(db: Db, timeoutMs = 2000): Promise<DatabaseH
   } catch (error) {
     return {
       status: "unreachable",
+      code: "WEIR_E_DB_UNREACHABLE",
       latencyMs: Math.round(performance.now() - started),
       error: firstLine((error as Error).message),
     };

@@ -33,7 +33,10 @@ describe("drift between schema.prisma and the migrations", () => {
     const dir = await copyOfPrismaDir("schema-change");
     const schemaPath = join(dir, "schema.prisma");
     const schema = await readFile(schemaPath, "utf8");
-    await writeFile(schemaPath, schema.replace("  slowStartMs    Int", "  labels Json @default(\"{}\")\n  slowStartMs    Int"));
+    await writeFile(
+      schemaPath,
+      schema.replace("  slowStartMs    Int", '  labels Json @default("{}")\n  slowStartMs    Int'),
+    );
 
     const problems = await findDrift({ url: server.url, prismaDir: dir });
     expect(problems).toHaveLength(1);
@@ -53,6 +56,8 @@ describe("drift between schema.prisma and the migrations", () => {
     const sqlPath = join(dir, "migrations", first?.name ?? "", "migration.sql");
     await writeFile(sqlPath, (await readFile(sqlPath, "utf8")).replace(/CREATE TABLE "users"[\s\S]*?\);\n/, ""));
     const problems = await findDrift({ url: server.url, prismaDir: dir });
-    expect(problems).toEqual([expect.stringContaining(`${first?.name}: migration.sql is not what its schema snapshot produces`)]);
+    expect(problems).toEqual([
+      expect.stringContaining(`${first?.name}: migration.sql is not what its schema snapshot produces`),
+    ]);
   });
 });

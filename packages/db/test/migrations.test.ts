@@ -41,7 +41,11 @@ describe("db:migrate on an empty embedded Postgres", () => {
         const migration = migrations[index];
         expect(row.migration_name).toBe(migration?.name);
         // Prisma's checksum is the SHA-256 of migration.sql; a mismatch makes `migrate deploy` refuse.
-        expect(row.checksum).toBe(createHash("sha256").update(migration?.sql ?? "").digest("hex"));
+        expect(row.checksum).toBe(
+          createHash("sha256")
+            .update(migration?.sql ?? "")
+            .digest("hex"),
+        );
         expect(row.finished_at).toBeInstanceOf(Date);
         expect(row.rolled_back_at).toBeNull();
         expect(row.applied_steps_count).toBe(1);
@@ -50,7 +54,15 @@ describe("db:migrate on an empty embedded Postgres", () => {
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
       );
       expect(tables.rows.map((row) => row.tablename)).toEqual(
-        expect.arrayContaining(["pools", "backends", "listeners", "routes", "config_versions", "audit_events", "users"]),
+        expect.arrayContaining([
+          "pools",
+          "backends",
+          "listeners",
+          "routes",
+          "config_versions",
+          "audit_events",
+          "users",
+        ]),
       );
     } finally {
       await client.end();

@@ -32,10 +32,12 @@ describe("Prisma round trip through @weir/db", () => {
     });
     expect(pool.algorithm).toBe("weighted_round_robin");
     expect(pool.version).toBe(1);
-    expect(pool.backends.map((backend) => [backend.host, backend.weight, backend.versionLabel, backend.state])).toEqual([
-      ["10.0.0.1", 3, "v1", "active"],
-      ["10.0.0.2", 100, "v2", "draining"],
-    ]);
+    expect(pool.backends.map((backend) => [backend.host, backend.weight, backend.versionLabel, backend.state])).toEqual(
+      [
+        ["10.0.0.1", 3, "v1", "active"],
+        ["10.0.0.2", 100, "v2", "draining"],
+      ],
+    );
   });
 
   it("supports optimistic concurrency on the version column", async () => {

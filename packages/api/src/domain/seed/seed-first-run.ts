@@ -9,6 +9,8 @@ export interface SeedOptions {
   adminPassword: string | undefined;
   /** Seed the demo pool and listener (the demo agent and backends serve them). */
   demo: boolean;
+  /** Where the three demo backends listen (v1, v1, v2); defaults to 127.0.0.1:9101-9103. */
+  demoBackends?: ReadonlyArray<{ host: string; port: number }>;
 }
 
 export interface SeedResult {
@@ -20,12 +22,13 @@ export interface SeedResult {
 export const DEMO_POOL = "demo";
 export const DEMO_LISTENER = "demo-http";
 export const DEMO_LISTENER_PORT = 8080;
-/** Two v1 backends and one v2, where `npm start`'s demo backends listen. */
+/** Where `npm start`'s demo backends listen: two of version v1, one of v2. */
 export const DEMO_BACKENDS = [
-  { host: "127.0.0.1", port: 9101, versionLabel: "v1" },
-  { host: "127.0.0.1", port: 9102, versionLabel: "v1" },
-  { host: "127.0.0.1", port: 9103, versionLabel: "v2" },
+  { host: "127.0.0.1", port: 9101 },
+  { host: "127.0.0.1", port: 9102 },
+  { host: "127.0.0.1", port: 9103 },
 ] as const;
+const DEMO_VERSIONS = ["v1", "v1", "v2"] as const;
 
 /**
  * First-run data, idempotent: the first admin when there are no users at all, and the demo pool
@@ -61,7 +64,14 @@ export async function seedFirstRun(options: SeedOptions): Promise<SeedResult> {
           description: "Demo pool: two v1 backends and one v2, fed by the demo traffic generator.",
           algorithm: "weighted_round_robin",
           healthCheck: { type: "http", path: "/healthz", intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 2 },
-          backends: { create: DEMO_BACKENDS.map((backend) => ({ ...backend, weight: 100 })) },
+          backends: {
+            create: (options.demoBackends ?? DEMO_BACKENDS).map((backend, index) => ({
+              host: backend.host,
+              port: backend.port,
+              versionLabel: DEMO_VERSIONS[index] ?? "v1",
+              weight: 100,
+            })),
+          },
         },
       });
       const listener = await tx.listener.upsert({
