@@ -26,16 +26,16 @@ export function attempt(command, args, options = {}) {
 }
 
 /**
- * Installs dependencies when they are missing or older than package-lock.json: `npm ci` on a
- * fresh clone, `npm install` when node_modules exists but the lock file moved on.
+ * Installs dependencies when they are missing or older than package-lock.json. `npm install`
+ * rather than `npm ci`: the lock file holds only the platform packages (biome's, for one) that
+ * the registry mirror here serves, and `npm ci` refuses a lock that lacks the others, while
+ * `npm install` installs exactly the locked versions and leaves the lock file as it is.
  */
 export function ensureDependencies() {
   const marker = join(root, "node_modules", ".package-lock.json");
-  if (!existsSync(marker)) {
-    say("Installing dependencies (npm ci)");
-    run("npm", ["ci", "--no-audit", "--no-fund"]);
-  } else if (statSync(join(root, "package-lock.json")).mtimeMs > statSync(marker).mtimeMs) {
-    say("Dependencies changed; updating (npm install)");
+  const missing = !existsSync(marker);
+  if (missing || statSync(join(root, "package-lock.json")).mtimeMs > statSync(marker).mtimeMs) {
+    say(missing ? "Installing dependencies" : "Dependencies changed; updating");
     run("npm", ["install", "--no-audit", "--no-fund"]);
   }
 }
@@ -58,5 +58,16 @@ export function supervise(command, args, options = {}) {
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
     process.on(signal, () => child.kill(signal));
   }
-  return new Promise((resolve) => child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1))));
+  // `npm start` killed on its own (not by Ctrl-C) dies without telling its children: when our
+  // parent goes away, stop the child rather than leave it running.
+  const parent = process.ppid;
+  const watchdog = setInterval(() => {
+    if (process.ppid !== parent) child.kill("SIGTERM");
+  }, 500);
+  return new Promise((resolve) =>
+    child.on("exit", (code, signal) => {
+      clearInterval(watchdog);
+      resolve(code ?? (signal ? 128 : 1));
+    }),
+  );
 }
