@@ -2,6 +2,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "@playwright/test";
+import { E2E_ADMIN } from "./support/session";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 const port = Number(process.env.WEIR_E2E_PORT ?? 3100);
@@ -13,8 +14,6 @@ if (!process.env.TEST_WORKER_INDEX) {
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
 }
-
-export const E2E_ADMIN = { email: "admin@weir.test", password: "e2e-admin-password" };
 
 export default defineConfig({
   testDir: ".",

@@ -1,10 +1,12 @@
 import { expect, test } from "@playwright/test";
+import { signInAs } from "../support/session";
 
 test("[DASHBOARD][VIEW]: operator opens the dashboard and sees the demo pool", async ({ page }) => {
   const consoleErrors: string[] = [];
   page.on("console", (message) => {
     if (message.type() === "error") consoleErrors.push(message.text());
   });
+  await signInAs(page);
 
   await page.goto("/");
   await expect(page.getByRole("heading", { name: "Pools" })).toBeVisible();

@@ -30,6 +30,8 @@ export const envSchema = databaseEnvSchema.extend({
       }
       return parsed.map((address) => ({ host: address?.host ?? "", port: Number(address?.port) }));
     }),
+  /** Behind a load balancer: take the client address and scheme from X-Forwarded-For/Proto. */
+  WEIR_TRUST_PROXY: flag.default(false),
   WEIR_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
 });

@@ -9,12 +9,20 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<voi
 export function createRequestListener(routes: {
   health: Handler;
   trpc: Handler;
+  rest: Handler;
   next: Handler;
   onError: (error: unknown) => void;
 }): RequestListener {
   return (req, res) => {
     const path = (req.url ?? "/").split("?", 1)[0] ?? "/";
-    const handler = path === "/api/health" ? routes.health : path.startsWith("/api/trpc/") ? routes.trpc : routes.next;
+    const handler =
+      path === "/api/health"
+        ? routes.health
+        : path.startsWith("/api/trpc/")
+          ? routes.trpc
+          : path === "/api/v1" || path.startsWith("/api/v1/")
+            ? routes.rest
+            : routes.next;
     Promise.resolve()
       .then(() => handler(req, res))
       .catch((error: unknown) => {

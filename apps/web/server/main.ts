@@ -6,7 +6,14 @@ import { createServer } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
-import { appRouter, createContextFactory, createHealthHandler, seedFirstRun } from "@weir/api";
+import {
+  appRouter,
+  createHealthHandler,
+  createHttpContextFactory,
+  createRestHandler,
+  LoginLimiter,
+  seedFirstRun,
+} from "@weir/api";
 import { applyMigrations, createDb, describeDatabase, findPrismaDir, openDatabase } from "@weir/db";
 import next from "next";
 import { loadEnv } from "./env";
@@ -66,16 +73,23 @@ async function main(): Promise<void> {
     await nextApp.prepare();
     stopping.push(() => nextApp.close());
 
+    const onError = (error: unknown) => log.error(`request failed: ${(error as Error).stack ?? String(error)}`);
+    const contextDeps = { db, loginLimiter: new LoginLimiter(), trustProxy: env.WEIR_TRUST_PROXY };
     const server = createServer(
       createRequestListener({
         health: createHealthHandler({ db, version: VERSION, startedAt: new Date() }),
         trpc: createHTTPHandler({
           router: appRouter,
-          createContext: createContextFactory({ db }),
+          createContext: createHttpContextFactory(contextDeps),
           basePath: "/api/trpc/",
+          maxBodySize: 1024 * 1024,
+          onError: ({ error }) => {
+            if (error.code === "INTERNAL_SERVER_ERROR") onError(error);
+          },
         }),
+        rest: createRestHandler({ ...contextDeps, version: VERSION, onError }),
         next: nextApp.getRequestHandler(),
-        onError: (error) => log.error(`request failed: ${(error as Error).stack ?? String(error)}`),
+        onError,
       }),
     );
     await listen(server, env.PORT, env.HOST);

@@ -113,8 +113,19 @@ describe("the control plane process", () => {
     const second = await startServer(env);
     expect(second.output()).not.toContain("First admin user created");
     expect(second.output()).toContain("0 applied now");
-    const pools = await fetch(`http://127.0.0.1:${second.port}/api/trpc/pools.list`).then((r) => r.json());
-    expect(pools.result.data.map((pool: { name: string }) => pool.name)).toEqual(["demo"]);
+    // The password printed once at the first start signs in on the second: the data was reused.
+    const password = /password: (\S+)/.exec(first.output())?.[1];
+    const signIn = await fetch(`http://127.0.0.1:${second.port}/api/v1/auth/sign-in`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "admin@weir.local", password }),
+    });
+    expect(signIn.status).toBe(200);
+    const cookie = signIn.headers.get("set-cookie")?.split(";")[0] ?? "";
+    const pools = await fetch(`http://127.0.0.1:${second.port}/api/v1/pools`, { headers: { cookie } }).then((r) =>
+      r.json(),
+    );
+    expect(pools.map((pool: { name: string }) => pool.name)).toEqual(["demo"]);
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe(0);
   });

@@ -1,4 +1,6 @@
-export { type Context, createContextFactory } from "./context";
+export type { Actor } from "./auth/actor";
+export { LoginLimiter } from "./auth/login-limiter";
+export { type Context, type ContextDeps, createHttpContextFactory } from "./context";
 export { listPools, type PoolSummary } from "./domain/pools/list-pools";
 export {
   DEMO_BACKENDS,
@@ -9,6 +11,8 @@ export {
   seedFirstRun,
 } from "./domain/seed/seed-first-run";
 export { hashPassword, verifyPassword } from "./domain/users/password";
+export { API_ERRORS, type ApiErrorCode } from "./errors";
 export { createHealthHandler } from "./http/health";
+export { createRestHandler, REST_PREFIX } from "./http/rest";
 export { type AppRouter, appRouter } from "./router";
 export { createCallerFactory } from "./trpc";

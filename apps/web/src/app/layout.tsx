@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
+import { Shell } from "@/components/shell";
 import { ApiProvider } from "@/lib/trpc";
 import "./globals.css";
 
@@ -12,15 +13,9 @@ export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <body>
-        <header className="topbar">
-          <span className="brand">Weir</span>
-          <nav>
-            <a href="/">Pools</a>
-          </nav>
-        </header>
-        <main className="content">
-          <ApiProvider>{children}</ApiProvider>
-        </main>
+        <ApiProvider>
+          <Shell>{children}</Shell>
+        </ApiProvider>
       </body>
     </html>
   );
