@@ -83,3 +83,20 @@ describe("API tokens", () => {
     expect(events[0]?.actorName).toBe("admin@weir.test");
   });
 });
+
+describe("revoking someone else's token", () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it("is refused for non-admins as if the token did not exist, and allowed for admins", async () => {
+    const viewers = await api.as("viewer").tokens.create({ name: "mine", role: "viewer" });
+    await expect(api.as("operator").tokens.revoke({ id: viewers.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect((await api.db.apiToken.findUniqueOrThrow({ where: { id: viewers.id } })).revokedAt).toBeNull();
+    expect((await api.as("admin").tokens.revoke({ id: viewers.id })).revokedAt).not.toBeNull();
+  });
+});

@@ -7,6 +7,6 @@ const doc = readFileSync(fileURLToPath(new URL("../../../docs/errors.md", import
 
 describe("error codes", () => {
   it.each(Object.keys(DB_ERRORS))("%s is documented in docs/errors.md", (code) => {
-    expect(doc).toContain(`| \`${code}\` |`);
+    expect(doc).toMatch(new RegExp(`\\|\\s*\`${code}\`\\s*\\|`));
   });
 });

@@ -1,0 +1,127 @@
+import type { Role } from "@weir/db";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appRouter } from "../src/router";
+import { type Caller, http, startTestApi, type TestApi } from "./support";
+
+/**
+ * Every procedure × every role, through the in-process caller and over REST. Each row names the
+ * weakest role allowed and an input that succeeds for it; weaker callers must be refused with
+ * 401/403 and change nothing. A procedure missing from this table fails the suite.
+ */
+type Minimum = Role | "anonymous";
+interface Row {
+  minimum: Minimum;
+  /** An input that succeeds for `caller` when allowed (e.g. a token that caller owns). */
+  input: (api: TestApi, caller: Minimum) => Promise<unknown> | unknown;
+}
+
+const unique = () => Math.random().toString(36).slice(2, 8);
+
+const TABLE: Record<string, Row> = {
+  "auth.signIn": {
+    minimum: "anonymous",
+    input: () => ({ email: "viewer@weir.test", password: "correct horse battery staple" }),
+  },
+  "auth.signOut": { minimum: "anonymous", input: () => ({}) },
+  "auth.me": { minimum: "viewer", input: () => ({}) },
+  "users.list": { minimum: "admin", input: () => ({}) },
+  "users.create": {
+    minimum: "admin",
+    input: () => ({ email: `u-${unique()}@weir.test`, name: "New", role: "viewer", password: "long-enough-password" }),
+  },
+  "users.update": {
+    minimum: "admin",
+    input: async (api) => {
+      const user = await api.db.user.create({
+        data: { email: `t-${unique()}@weir.test`, name: "T", passwordHash: "x" },
+      });
+      return { id: user.id, version: user.version, name: "Renamed" };
+    },
+  },
+  "tokens.list": { minimum: "viewer", input: () => ({}) },
+  "tokens.create": { minimum: "viewer", input: () => ({ name: `t-${unique()}`, role: "viewer" }) },
+  "tokens.revoke": {
+    minimum: "viewer",
+    input: async (api, caller) => {
+      // Each caller revokes a token of their own; revoking someone else's is tested in tokens.test.ts.
+      const owner = caller === "anonymous" ? "viewer" : caller;
+      const token = await api.as(owner).tokens.create({ name: `r-${unique()}`, role: "viewer" });
+      return { id: token.id };
+    },
+  },
+  "enrollmentTokens.list": { minimum: "admin", input: () => ({}) },
+  "enrollmentTokens.create": { minimum: "admin", input: () => ({ name: `agents-${unique()}` }) },
+  "enrollmentTokens.revoke": {
+    minimum: "admin",
+    input: async (api) => ({ id: (await api.as("admin").enrollmentTokens.create({ name: `e-${unique()}` })).id }),
+  },
+  "pools.list": { minimum: "viewer", input: () => ({}) },
+};
+
+const RANK: Record<Minimum, number> = { anonymous: 0, viewer: 1, operator: 2, admin: 3 };
+const CALLERS: Minimum[] = ["anonymous", "viewer", "operator", "admin"];
+
+function procedureOf(caller: Caller, path: string): (input: unknown) => Promise<unknown> {
+  return path.split(".").reduce((node: any, key) => node[key], caller);
+}
+
+describe("roles: which caller may call which procedure", () => {
+  let api: TestApi;
+  let tokens: Record<Role, string>;
+  beforeAll(async () => {
+    api = await startTestApi();
+    tokens = {} as Record<Role, string>;
+    for (const role of ["viewer", "operator", "admin"] as const) {
+      tokens[role] = (await api.as(role).tokens.create({ name: `matrix-${role}`, role })).token;
+    }
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it("covers every procedure of the router", () => {
+    expect(Object.keys(appRouter._def.procedures).sort()).toEqual(Object.keys(TABLE).sort());
+  });
+
+  const cells = Object.entries(TABLE).flatMap(([path, row]) => CALLERS.map((caller) => ({ path, row, caller })));
+
+  it.each(cells)("$path as $caller (in-process)", async ({ path, row, caller }) => {
+    const input = await row.input(api, caller);
+    const call = procedureOf(api.as(caller), path)(input);
+    if (RANK[caller] >= RANK[row.minimum]) {
+      await expect(call).resolves.toBeDefined();
+    } else {
+      await expect(call).rejects.toMatchObject({ code: caller === "anonymous" ? "UNAUTHORIZED" : "FORBIDDEN" });
+    }
+  });
+
+  it.each(cells)("$path as $caller (REST with an API token)", async ({ path, row, caller }) => {
+    const procedure = (
+      appRouter._def.procedures as Record<string, { _def: { meta?: { openapi?: { method: string; path: string } } } }>
+    )[path];
+    const openapi = procedure?._def.meta?.openapi;
+    expect(openapi, `${path} has no REST route`).toBeDefined();
+    if (!openapi) return;
+    const input = (await row.input(api, caller)) as Record<string, unknown>;
+    let url = `/api/v1${openapi.path}`;
+    const body = { ...input };
+    for (const [key, value] of Object.entries(input)) {
+      if (url.includes(`{${key}}`)) {
+        url = url.replace(`{${key}}`, encodeURIComponent(String(value)));
+        delete body[key];
+      }
+    }
+    const hasBody = openapi.method !== "GET" && openapi.method !== "DELETE";
+    if (!hasBody && Object.keys(body).length > 0) url += `?${new URLSearchParams(body as Record<string, string>)}`;
+    const response = await http(api, openapi.method, url, {
+      ...(caller === "anonymous" ? {} : { token: tokens[caller] }),
+      ...(hasBody ? { body } : {}),
+    });
+    if (RANK[caller] >= RANK[row.minimum]) {
+      expect(response.status, JSON.stringify(response.body)).toBe(200);
+    } else {
+      expect(response.status).toBe(caller === "anonymous" ? 401 : 403);
+      expect(response.body.data.weirCode).toBe(caller === "anonymous" ? "WEIR_E_UNAUTHENTICATED" : "WEIR_E_FORBIDDEN");
+    }
+  });
+});
