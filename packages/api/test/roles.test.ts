@@ -97,7 +97,10 @@ describe("roles: which caller may call which procedure", () => {
 
   it.each(cells)("$path as $caller (REST with an API token)", async ({ path, row, caller }) => {
     const procedure = (
-      appRouter._def.procedures as Record<string, { _def: { meta?: { openapi?: { method: string; path: string } } } }>
+      appRouter._def.procedures as unknown as Record<
+        string,
+        { _def: { meta?: { openapi?: { method: string; path: string } } } }
+      >
     )[path];
     const openapi = procedure?._def.meta?.openapi;
     expect(openapi, `${path} has no REST route`).toBeDefined();
