@@ -40,7 +40,7 @@ describe("sign-in, sessions and sign-out over HTTP", () => {
     expect(response.status).toBe(401);
     expect(response.body).toMatchObject({
       message: "Wrong email or password.",
-      data: { weirCode: "WEIR_E_INVALID_CREDENTIALS" },
+      code: "WEIR_E_INVALID_CREDENTIALS",
     });
     expect(response.headers.get("set-cookie")).toBeNull();
     const unknown = await signIn("nobody@weir.test", "whatever");
@@ -51,7 +51,7 @@ describe("sign-in, sessions and sign-out over HTTP", () => {
     for (let attempt = 0; attempt < 5; attempt++) await signIn("admin@weir.test", "guess");
     const limited = await signIn("admin@weir.test", PASSWORD);
     expect(limited.status).toBe(429);
-    expect(limited.body.data.weirCode).toBe("WEIR_E_RATE_LIMITED");
+    expect(limited.body.code).toBe("WEIR_E_RATE_LIMITED");
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
     clock += 61_000;
     expect((await signIn("admin@weir.test", PASSWORD)).status).toBe(200);
@@ -76,7 +76,7 @@ describe("sign-in, sessions and sign-out over HTTP", () => {
       headers: { origin: "https://evil.example" },
     });
     expect(forged.status).toBe(403);
-    expect(forged.body.data.weirCode).toBe("WEIR_E_CROSS_ORIGIN");
+    expect(forged.body.code).toBe("WEIR_E_CROSS_ORIGIN");
     expect(await api.db.apiToken.count({ where: { name: "csrf" } })).toBe(0);
   });
 

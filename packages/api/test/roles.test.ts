@@ -124,7 +124,7 @@ describe("roles: which caller may call which procedure", () => {
       expect(response.status, JSON.stringify(response.body)).toBe(200);
     } else {
       expect(response.status).toBe(caller === "anonymous" ? 401 : 403);
-      expect(response.body.data.weirCode).toBe(caller === "anonymous" ? "WEIR_E_UNAUTHENTICATED" : "WEIR_E_FORBIDDEN");
+      expect(response.body.code).toBe(caller === "anonymous" ? "WEIR_E_UNAUTHENTICATED" : "WEIR_E_FORBIDDEN");
     }
   });
 });

@@ -42,7 +42,7 @@ describe("API tokens", () => {
     expect(after.status).toBe(401);
     expect(after.body).toMatchObject({
       message: "The API token is invalid, expired or revoked.",
-      data: { weirCode: "WEIR_E_UNAUTHENTICATED" },
+      code: "WEIR_E_UNAUTHENTICATED",
     });
   });
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { idSchema, roleSchema, rowVersionSchema } from "./common";
+import { idSchema, roleSchema, rowVersionSchema, textSchema } from "./common";
 
 export const emailSchema = z
   .email("must be an email address")
@@ -35,7 +35,7 @@ export const meSchema = z.object({
 
 export const createUserInputSchema = z.strictObject({
   email: emailSchema,
-  name: z.string().trim().min(1, "must not be empty").max(100),
+  name: textSchema({ max: 100 }),
   role: roleSchema,
   password: passwordSchema,
 });
@@ -43,7 +43,7 @@ export const createUserInputSchema = z.strictObject({
 export const updateUserInputSchema = z.strictObject({
   id: idSchema,
   version: rowVersionSchema,
-  name: z.string().trim().min(1, "must not be empty").max(100).optional(),
+  name: textSchema({ max: 100 }).optional(),
   role: roleSchema.optional(),
   disabled: z.boolean().optional(),
   password: passwordSchema.optional(),
@@ -66,7 +66,7 @@ export const apiTokenSchema = z.object({
 export type ApiToken = z.infer<typeof apiTokenSchema>;
 
 export const createApiTokenInputSchema = z.strictObject({
-  name: z.string().trim().min(1, "must not be empty").max(100),
+  name: textSchema({ max: 100 }),
   /** At most the creator's own role. */
   role: roleSchema,
   expiresInDays: expiresInDaysSchema.optional(),
@@ -88,7 +88,7 @@ export const enrollmentTokenSchema = z.object({
 });
 
 export const createEnrollmentTokenInputSchema = z.strictObject({
-  name: z.string().trim().min(1, "must not be empty").max(100),
+  name: textSchema({ max: 100 }),
   expiresInDays: expiresInDaysSchema.optional(),
 });
 
