@@ -1,4 +1,5 @@
 import { authRouter } from "./routers/auth/router";
+import { backendsRouter } from "./routers/backends/router";
 import { enrollmentTokensRouter } from "./routers/enrollment-tokens/router";
 import { poolsRouter } from "./routers/pools/router";
 import { tokensRouter } from "./routers/tokens/router";
@@ -11,6 +12,7 @@ export const appRouter = router({
   tokens: tokensRouter,
   enrollmentTokens: enrollmentTokensRouter,
   pools: poolsRouter,
+  backends: backendsRouter,
 });
 
 export type AppRouter = typeof appRouter;

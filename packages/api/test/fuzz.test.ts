@@ -9,6 +9,8 @@ import { startTestApi, type TestApi } from "./support";
  */
 interface JsonSchema {
   type?: string | string[];
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
   properties?: Record<string, JsonSchema>;
   required?: string[];
   enum?: unknown[];
@@ -160,6 +162,8 @@ function accepts(schema: JsonSchema, value: unknown): boolean {
 }
 
 function acceptsExactly(schema: JsonSchema, value: unknown): boolean {
+  const branches = schema.anyOf ?? schema.oneOf;
+  if (branches) return branches.some((branch) => acceptsExactly(branch, value));
   if (schema.enum) return schema.enum.includes(value);
   const types = Array.isArray(schema.type) ? schema.type : [schema.type];
   return types.some((type) => {
@@ -184,6 +188,11 @@ function acceptsExactly(schema: JsonSchema, value: unknown): boolean {
         return typeof value === "boolean";
       case "null":
         return value === null;
+      // Nested objects and arrays have defaults for what they leave out: any one might be valid.
+      case "object":
+        return typeof value === "object" && value !== null && !Array.isArray(value);
+      case "array":
+        return Array.isArray(value);
       default:
         return false;
     }

@@ -56,7 +56,53 @@ const TABLE: Record<string, Row> = {
     input: async (api) => ({ id: (await api.as("admin").enrollmentTokens.create({ name: `e-${unique()}` })).id }),
   },
   "pools.list": { minimum: "viewer", input: () => ({}) },
+  "pools.get": { minimum: "viewer", input: async (api) => ({ id: (await ensurePool(api)).id }) },
+  "pools.create": { minimum: "operator", input: () => ({ name: `p-${unique()}` }) },
+  "pools.update": {
+    minimum: "operator",
+    input: async (api) => {
+      const pool = await freshPool(api);
+      return { id: pool.id, version: pool.version, description: "changed" };
+    },
+  },
+  "pools.delete": {
+    minimum: "operator",
+    input: async (api) => {
+      const pool = await freshPool(api);
+      return { id: pool.id, version: pool.version };
+    },
+  },
+  "backends.add": {
+    minimum: "operator",
+    input: async (api) => ({ poolId: (await ensurePool(api)).id, host: "10.9.0.1", port: nextPort() }),
+  },
+  "backends.update": { minimum: "operator", input: async (api) => ({ ...(await freshBackend(api)), weight: 7 }) },
+  "backends.drain": { minimum: "operator", input: (api) => freshBackend(api) },
+  "backends.enable": { minimum: "operator", input: (api) => freshBackend(api) },
+  "backends.disable": { minimum: "operator", input: (api) => freshBackend(api) },
+  "backends.remove": { minimum: "operator", input: (api) => freshBackend(api) },
 };
+
+let port = 20_000;
+const nextPort = () => port++;
+
+async function ensurePool(api: TestApi) {
+  return (
+    (await api.db.pool.findUnique({ where: { name: "matrix" } })) ??
+    (await api.db.pool.create({ data: { name: "matrix" } }))
+  );
+}
+
+async function freshPool(api: TestApi) {
+  return api.db.pool.create({ data: { name: `m-${unique()}` } });
+}
+
+async function freshBackend(api: TestApi): Promise<{ id: string; version: number }> {
+  const backend = await api.db.backend.create({
+    data: { poolId: (await ensurePool(api)).id, host: "10.9.1.1", port: nextPort() },
+  });
+  return { id: backend.id, version: backend.version };
+}
 
 const RANK: Record<Minimum, number> = { anonymous: 0, viewer: 1, operator: 2, admin: 3 };
 const CALLERS: Minimum[] = ["anonymous", "viewer", "operator", "admin"];

@@ -10,6 +10,20 @@ export const idSchema = z
 /** The version a writer read; a write with a stale one is refused with CONFLICT. */
 export const rowVersionSchema = z.number().int("must be a whole number").min(1, "must be at least 1");
 
+/**
+ * The version a writer read, also from a query string (DELETE has no body): digits only, so `true`
+ * or `"1e3"` are refused rather than coerced.
+ */
+export const rowVersionParamSchema = z
+  .union([
+    z.number(),
+    z
+      .string()
+      .regex(/^\d{1,9}$/, "must be a whole number")
+      .transform(Number),
+  ])
+  .pipe(rowVersionSchema);
+
 /** Names of pools, listeners, tokens...: what DNS labels allow, so they work in URLs and metrics. */
 export const nameSchema = z
   .string()

@@ -1,5 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { Db } from "@weir/db";
+import { recordAudit } from "../audit/record-audit";
+import { commitChange } from "../config/commit-change";
+import { poolSettingsData } from "../pools/create-pool";
 import { hashPassword } from "../users/password";
 
 export interface SeedOptions {
@@ -31,8 +34,8 @@ export const DEMO_BACKENDS = [
 const DEMO_VERSIONS = ["v1", "v1", "v2"] as const;
 
 /**
- * First-run data, idempotent: the first admin when there are no users at all, and the demo pool
- * when asked and absent. Runs in one transaction so a crash leaves either all of it or none.
+ * First-run data, idempotent: the first admin when there are no users at all, and the demo pool,
+ * listener and route when asked and absent, as config version 1 like any other change.
  */
 export async function seedFirstRun(options: SeedOptions): Promise<SeedResult> {
   const { db } = options;
@@ -40,60 +43,61 @@ export async function seedFirstRun(options: SeedOptions): Promise<SeedResult> {
   const password = options.adminPassword ?? randomBytes(12).toString("base64url");
   const passwordHash = await hashPassword(password);
 
-  return db.$transaction(async (tx) => {
-    const result: SeedResult = { demoPoolCreated: false };
-    if ((await tx.user.count()) === 0) {
-      await tx.user.create({
-        data: { email: options.adminEmail, name: "Administrator", role: "admin", passwordHash },
-      });
-      await tx.auditEvent.create({
-        data: {
-          actorType: "system",
-          actorName: "seed",
-          action: "user.create",
-          targetType: "user",
-          after: { email: options.adminEmail, role: "admin" },
-        },
-      });
-      result.admin = { email: options.adminEmail, password, generated };
-    }
-    if (options.demo && !(await tx.pool.findUnique({ where: { name: DEMO_POOL } }))) {
-      const pool = await tx.pool.create({
-        data: {
-          name: DEMO_POOL,
-          description: "Demo pool: two v1 backends and one v2, fed by the demo traffic generator.",
-          algorithm: "weighted_round_robin",
-          healthCheck: { type: "http", path: "/healthz", intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 2 },
-          backends: {
-            create: (options.demoBackends ?? DEMO_BACKENDS).map((backend, index) => ({
-              host: backend.host,
-              port: backend.port,
-              versionLabel: DEMO_VERSIONS[index] ?? "v1",
-              weight: 100,
-            })),
-          },
-        },
-      });
-      const listener = await tx.listener.upsert({
-        where: { name: DEMO_LISTENER },
-        create: { name: DEMO_LISTENER, protocol: "http", port: DEMO_LISTENER_PORT },
-        update: {},
-      });
-      await tx.route.create({
-        data: { listenerId: listener.id, name: "default", pathPrefix: "/", hosts: [], poolId: pool.id },
-      });
-      await tx.auditEvent.create({
-        data: {
-          actorType: "system",
-          actorName: "seed",
-          action: "pool.create",
-          targetType: "pool",
-          targetId: pool.id,
-          after: { name: pool.name, backends: DEMO_BACKENDS.length },
-        },
-      });
-      result.demoPoolCreated = true;
-    }
-    return result;
+  const result: SeedResult = { demoPoolCreated: false };
+  await db.$transaction(async (tx) => {
+    if ((await tx.user.count()) > 0) return;
+    await tx.user.create({ data: { email: options.adminEmail, name: "Administrator", role: "admin", passwordHash } });
+    await recordAudit(tx, {
+      actor: "system",
+      action: "user.create",
+      targetType: "user",
+      after: { email: options.adminEmail, role: "admin" },
+    });
+    result.admin = { email: options.adminEmail, password, generated };
   });
+  if (options.demo && !(await db.pool.findUnique({ where: { name: DEMO_POOL } }))) {
+    await commitChange({
+      db,
+      actor: "system",
+      action: "pool.create",
+      targetType: "pool",
+      summary: "demo pool, listener and route seeded",
+      change: async (tx) => {
+        const pool = await tx.pool.create({
+          data: {
+            name: DEMO_POOL,
+            description: "Demo pool: two v1 backends and one v2, fed by the demo traffic generator.",
+            algorithm: "weighted_round_robin",
+            ...(poolSettingsData({
+              healthCheck: { type: "http", path: "/healthz", intervalMs: 2000, timeoutMs: 1000 },
+              outlier: {},
+              retry: {},
+              timeouts: {},
+              circuitBreaker: {},
+              stickiness: {},
+            }) as object),
+            backends: {
+              create: (options.demoBackends ?? DEMO_BACKENDS).map((backend, index) => ({
+                host: backend.host,
+                port: backend.port,
+                versionLabel: DEMO_VERSIONS[index] ?? "v1",
+                weight: 100,
+              })),
+            },
+          },
+        });
+        const listener = await tx.listener.upsert({
+          where: { name: DEMO_LISTENER },
+          create: { name: DEMO_LISTENER, protocol: "http", port: DEMO_LISTENER_PORT },
+          update: {},
+        });
+        await tx.route.create({
+          data: { listenerId: listener.id, name: "default", pathPrefix: "/", hosts: [], poolId: pool.id },
+        });
+        return { after: { name: pool.name, listener: listener.name }, result: pool.id, targetId: pool.id };
+      },
+    });
+    result.demoPoolCreated = true;
+  }
+  return result;
 }

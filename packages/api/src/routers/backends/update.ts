@@ -1,0 +1,25 @@
+import { backendSchema, changeResultSchema, updateBackendInputSchema } from "@weir/config/api";
+import { updateBackend } from "../../domain/backends/update-backend";
+import { operatorProcedure } from "../../trpc";
+
+export const updateBackendProcedure = operatorProcedure
+  .meta({
+    openapi: {
+      method: "PATCH",
+      path: "/backends/{id}",
+      tags: ["backends"],
+      summary: "Change a backend's weight or version label",
+    },
+  })
+  .input(updateBackendInputSchema)
+  .output(changeResultSchema(backendSchema))
+  .mutation(async ({ ctx, input }) => {
+    const { result, configVersion } = await updateBackend({
+      db: ctx.db,
+      actor: ctx.actor,
+      ip: ctx.ip,
+      requestId: ctx.requestId,
+      input,
+    });
+    return { item: result, configVersion };
+  });

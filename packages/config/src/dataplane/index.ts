@@ -1,0 +1,5 @@
+export * from "./errors";
+export * from "./histogram";
+export * from "./metrics";
+export * from "./parse";
+export * from "./schema";
