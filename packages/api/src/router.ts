@@ -1,9 +1,15 @@
+import { agentsRouter } from "./routers/agents/router";
+import { auditRouter } from "./routers/audit/router";
 import { authRouter } from "./routers/auth/router";
 import { backendsRouter } from "./routers/backends/router";
+import { configRouter } from "./routers/config/router";
+import { registerValidationCaller } from "./routers/config/validate";
 import { enrollmentTokensRouter } from "./routers/enrollment-tokens/router";
+import { metricsRouter } from "./routers/metrics/router";
 import { poolsRouter } from "./routers/pools/router";
 import { tokensRouter } from "./routers/tokens/router";
 import { usersRouter } from "./routers/users/router";
+import { versionsRouter } from "./routers/versions/router";
 import { router } from "./trpc";
 
 export const appRouter = router({
@@ -11,8 +17,15 @@ export const appRouter = router({
   users: usersRouter,
   tokens: tokensRouter,
   enrollmentTokens: enrollmentTokensRouter,
+  agents: agentsRouter,
   pools: poolsRouter,
   backends: backendsRouter,
+  versions: versionsRouter,
+  config: configRouter,
+  audit: auditRouter,
+  metrics: metricsRouter,
 });
+
+registerValidationCaller((ctx) => appRouter.createCaller(ctx));
 
 export type AppRouter = typeof appRouter;

@@ -81,7 +81,34 @@ const TABLE: Record<string, Row> = {
   "backends.enable": { minimum: "operator", input: (api) => freshBackend(api) },
   "backends.disable": { minimum: "operator", input: (api) => freshBackend(api) },
   "backends.remove": { minimum: "operator", input: (api) => freshBackend(api) },
+  "versions.list": { minimum: "viewer", input: () => ({}) },
+  "versions.get": { minimum: "viewer", input: async (api) => ({ number: await latestVersion(api) }) },
+  "versions.diff": {
+    minimum: "viewer",
+    input: async (api) => ({ from: await latestVersion(api), to: await latestVersion(api) }),
+  },
+  "versions.revert": { minimum: "operator", input: async (api) => ({ number: await latestVersion(api) }) },
+  "config.validate": {
+    minimum: "viewer",
+    input: () => ({ procedure: "pools.create", input: { name: `v-${unique()}` } }),
+  },
+  "audit.list": { minimum: "viewer", input: () => ({}) },
+  "agents.list": { minimum: "viewer", input: () => ({}) },
+  "metrics.series": {
+    minimum: "viewer",
+    input: async (api) => ({
+      poolId: (await ensurePool(api)).id,
+      from: new Date(Date.now() - 60_000).toISOString(),
+      to: new Date().toISOString(),
+    }),
+  },
 };
+
+async function latestVersion(api: TestApi): Promise<number> {
+  const latest = await api.db.configVersion.findFirst({ orderBy: { number: "desc" } });
+  if (latest) return latest.number;
+  return (await api.as("admin").pools.create({ name: `seed-${unique()}` })).configVersion;
+}
 
 let port = 20_000;
 const nextPort = () => port++;

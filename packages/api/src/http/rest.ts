@@ -132,16 +132,18 @@ export function createRestHandler(deps: ContextDeps & { version: string; onError
 
 function collectRoutes(): Route[] {
   const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { meta?: OpenApiMeta } }>;
-  return Object.entries(procedures).flatMap(([name, procedure]) => {
-    const openapi = procedure._def.meta?.openapi;
-    if (!openapi || openapi.enabled === false) return [];
-    const params: string[] = [];
-    const pattern = openapi.path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{(\w+)\}/g, (_, param: string) => {
-      params.push(param);
-      return "([^/]+)";
-    });
-    return [{ method: openapi.method, pattern: new RegExp(`^${pattern}/?$`), params, procedure: name }];
-  });
+  return Object.entries(procedures)
+    .flatMap(([name, procedure]) => {
+      const openapi = procedure._def.meta?.openapi;
+      if (!openapi || openapi.enabled === false) return [];
+      const params: string[] = [];
+      const pattern = openapi.path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{(\w+)\}/g, (_, param: string) => {
+        params.push(param);
+        return "([^/]+)";
+      });
+      return [{ method: openapi.method, pattern: new RegExp(`^${pattern}/?$`), params, procedure: name }];
+    })
+    .sort((a, b) => a.params.length - b.params.length); // "/versions/diff" before "/versions/{number}"
 }
 
 type BodyResult =

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { Db } from "@weir/db";
 import type { Actor } from "../../auth/actor";
 import { apiError } from "../../errors";
@@ -28,12 +29,29 @@ export interface ChangeOptions<T> {
   change: (tx: Tx) => Promise<{ before?: unknown; after?: unknown; result: T; targetId?: string; summary?: string }>;
   /** Dry run: do everything, then roll back. */
   dryRun?: boolean;
+  /** For reverts: the version whose config this change restores. */
+  revertedFrom?: number;
 }
 
 export interface ChangeResult<T> {
   result: T;
   configVersion: number;
   snapshot: import("./compile-snapshot").ConfigSnapshot;
+}
+
+/**
+ * Inside `dryRun(fn)`, every commitChange() made by fn does all its work (checks, compile,
+ * validation) and rolls back, leaving its outcome here. So any procedure that changes config can
+ * be dry-run without knowing about it.
+ */
+const dryRunScope = new AsyncLocalStorage<{ outcome?: ChangeResult<unknown> }>();
+
+export async function dryRun<T>(
+  fn: () => Promise<T>,
+): Promise<{ value: T; outcome: ChangeResult<unknown> | undefined }> {
+  const holder: { outcome?: ChangeResult<unknown> } = {};
+  const value = await dryRunScope.run(holder, fn);
+  return { value, outcome: holder.outcome };
 }
 
 class DryRunRollback<T> extends Error {
@@ -76,6 +94,7 @@ export async function commitChange<T>(options: ChangeOptions<T>): Promise<Change
             hash: hashSnapshot(snapshot),
             summary: (summary ?? options.summary ?? options.action).slice(0, 500),
             createdById: options.actor === "system" ? null : options.actor.userId,
+            revertedFrom: options.revertedFrom ?? null,
           },
         });
         await recordAudit(tx, {
@@ -90,14 +109,18 @@ export async function commitChange<T>(options: ChangeOptions<T>): Promise<Change
           requestId: options.requestId,
         });
         const outcome = { result, configVersion: number, snapshot };
-        if (options.dryRun) throw new DryRunRollback(outcome);
+        if (options.dryRun || dryRunScope.getStore()) throw new DryRunRollback(outcome);
         await tx.$executeRaw`SELECT pg_notify(${CONFIG_CHANNEL}, ${String(number)})`;
         return outcome;
       },
       { timeout: 15_000 },
     );
   } catch (error) {
-    if (error instanceof DryRunRollback) return error.outcome as ChangeResult<T>;
+    if (error instanceof DryRunRollback) {
+      const scope = dryRunScope.getStore();
+      if (scope) scope.outcome = error.outcome;
+      return error.outcome as ChangeResult<T>;
+    }
     throw error;
   }
 }

@@ -1,0 +1,27 @@
+import { revertInputSchema } from "@weir/config/api";
+import { z } from "zod";
+import { revertToVersion } from "../../domain/versions/revert-version";
+import { operatorProcedure } from "../../trpc";
+
+export const revertVersionProcedure = operatorProcedure
+  .meta({
+    openapi: {
+      method: "POST",
+      path: "/versions/{number}/revert",
+      tags: ["versions"],
+      summary: "Make the config what it was at a version, as a new version",
+    },
+  })
+  .input(revertInputSchema)
+  .output(z.object({ item: z.object({ revertedTo: z.number() }), configVersion: z.number() }))
+  .mutation(async ({ ctx, input }) => {
+    const { result, configVersion } = await revertToVersion({
+      db: ctx.db,
+      actor: ctx.actor,
+      ip: ctx.ip,
+      requestId: ctx.requestId,
+      number: input.number,
+      expectedLatest: input.expectedLatest,
+    });
+    return { item: result, configVersion };
+  });
