@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * weir-demo-backend --port 9101 --version v1 [--latency-ms 5] [--error-rate 0.1] [--cpu-ms 2]
  * Each flag may also come from the environment: PORT, VERSION, LATENCY_MS, ERROR_RATE, CPU_MS.
