@@ -5,8 +5,10 @@ import { backendsRouter } from "./routers/backends/router";
 import { configRouter } from "./routers/config/router";
 import { registerValidationCaller } from "./routers/config/validate";
 import { enrollmentTokensRouter } from "./routers/enrollment-tokens/router";
+import { listenersRouter } from "./routers/listeners/router";
 import { metricsRouter } from "./routers/metrics/router";
 import { poolsRouter } from "./routers/pools/router";
+import { routesRouter } from "./routers/routes/router";
 import { tokensRouter } from "./routers/tokens/router";
 import { usersRouter } from "./routers/users/router";
 import { versionsRouter } from "./routers/versions/router";
@@ -18,6 +20,8 @@ export const appRouter = router({
   tokens: tokensRouter,
   enrollmentTokens: enrollmentTokensRouter,
   agents: agentsRouter,
+  listeners: listenersRouter,
+  routes: routesRouter,
   pools: poolsRouter,
   backends: backendsRouter,
   versions: versionsRouter,

@@ -81,6 +81,24 @@ const TABLE: Record<string, Row> = {
   "backends.enable": { minimum: "operator", input: (api) => freshBackend(api) },
   "backends.disable": { minimum: "operator", input: (api) => freshBackend(api) },
   "backends.remove": { minimum: "operator", input: (api) => freshBackend(api) },
+  "listeners.list": { minimum: "viewer", input: () => ({}) },
+  "listeners.get": { minimum: "viewer", input: async (api) => ({ id: (await freshListener(api)).id }) },
+  "listeners.create": { minimum: "operator", input: () => ({ name: `l-${unique()}`, port: nextPort() }) },
+  "listeners.update": {
+    minimum: "operator",
+    input: async (api) => ({ ...(await freshListener(api)), limits: { idleTimeoutMs: 5000 } }),
+  },
+  "listeners.delete": { minimum: "operator", input: (api) => freshListener(api) },
+  "routes.create": {
+    minimum: "operator",
+    input: async (api) => ({
+      listenerId: (await freshListener(api)).id,
+      name: "r",
+      poolId: (await ensurePool(api)).id,
+    }),
+  },
+  "routes.update": { minimum: "operator", input: async (api) => ({ ...(await freshRoute(api)), priority: 5 }) },
+  "routes.delete": { minimum: "operator", input: (api) => freshRoute(api) },
   "versions.list": { minimum: "viewer", input: () => ({}) },
   "versions.get": { minimum: "viewer", input: async (api) => ({ number: await latestVersion(api) }) },
   "versions.diff": {
@@ -122,6 +140,18 @@ async function ensurePool(api: TestApi) {
 
 async function freshPool(api: TestApi) {
   return api.db.pool.create({ data: { name: `m-${unique()}` } });
+}
+
+async function freshListener(api: TestApi): Promise<{ id: string; version: number }> {
+  const listener = await api.db.listener.create({ data: { name: `l-${unique()}`, port: nextPort() } });
+  return { id: listener.id, version: listener.version };
+}
+
+async function freshRoute(api: TestApi): Promise<{ id: string; version: number }> {
+  const route = await api.db.route.create({
+    data: { listenerId: (await freshListener(api)).id, name: "r", poolId: (await ensurePool(api)).id, hosts: [] },
+  });
+  return { id: route.id, version: route.version };
 }
 
 async function freshBackend(api: TestApi): Promise<{ id: string; version: number }> {

@@ -79,6 +79,12 @@ export const auditPageSchema = pageOf(auditEventSchema);
 
 /** Procedures `config.validate` can dry-run: every change to the data-plane config. */
 export const validatableProcedures = [
+  "listeners.create",
+  "listeners.update",
+  "listeners.delete",
+  "routes.create",
+  "routes.update",
+  "routes.delete",
   "pools.create",
   "pools.update",
   "pools.delete",

@@ -1,4 +1,5 @@
 export * from "./auth";
 export * from "./common";
 export * from "./history";
+export * from "./listeners";
 export * from "./pools";
