@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { signInAs } from "../support/session";
+import { screenshotPath, signInAs } from "../support/session";
 
 test("[DASHBOARD][VIEW]: operator opens the dashboard and sees the demo pool", async ({ page }) => {
   const consoleErrors: string[] = [];
@@ -14,6 +14,7 @@ test("[DASHBOARD][VIEW]: operator opens the dashboard and sees the demo pool", a
   await expect(demo).toBeVisible();
   await expect(demo).toContainText("3 active / 3");
   await expect(demo).toContainText("v1, v2");
+  await page.screenshot({ path: screenshotPath("overview.png"), fullPage: true });
   expect(consoleErrors).toEqual([]);
 });
 

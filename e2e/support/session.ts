@@ -7,3 +7,8 @@ export async function signInAs(page: Page, user: { email: string; password: stri
   const response = await page.request.post("/api/v1/auth/sign-in", { data: user });
   if (!response.ok()) throw new Error(`sign-in as ${user.email} failed: ${response.status()} ${await response.text()}`);
 }
+
+/** Where the e2e run saves the screenshots the README shows. */
+export function screenshotPath(name: string): string {
+  return new URL(`../../docs/screenshots/${name}`, import.meta.url).pathname;
+}

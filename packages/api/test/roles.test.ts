@@ -165,7 +165,9 @@ const RANK: Record<Minimum, number> = { anonymous: 0, viewer: 1, operator: 2, ad
 const CALLERS: Minimum[] = ["anonymous", "viewer", "operator", "admin"];
 
 function procedureOf(caller: Caller, path: string): (input: unknown) => Promise<unknown> {
-  return path.split(".").reduce((node: any, key) => node[key], caller);
+  return path.split(".").reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], caller) as (
+    input: unknown,
+  ) => Promise<unknown>;
 }
 
 describe("roles: which caller may call which procedure", () => {

@@ -103,6 +103,7 @@ export async function http(
   method: string,
   path: string,
   options: { body?: unknown; token?: string; cookie?: string; headers?: Record<string, string> } = {},
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON bodies
 ): Promise<{ status: number; body: any; headers: Headers }> {
   const response = await fetch(`${api.baseUrl}${path}`, {
     method,

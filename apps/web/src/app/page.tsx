@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
 import { useTRPC } from "@/lib/trpc";
 
 export default function PoolsPage() {
@@ -31,7 +32,9 @@ export default function PoolsPage() {
             {pools.data.map((pool) => (
               <tr key={pool.id} data-testid={`pool-${pool.name}`}>
                 <td>
-                  <strong>{pool.name}</strong>
+                  <Link href={`/pools/${pool.name}`}>
+                    <strong>{pool.name}</strong>
+                  </Link>
                   {pool.description && <div className="muted small">{pool.description}</div>}
                 </td>
                 <td>{pool.algorithm.replaceAll("_", " ")}</td>

@@ -39,6 +39,7 @@ export function Shell({ children }: { children: ReactNode }) {
         <span className="brand">Weir</span>
         <nav aria-label="Main">
           <Link href="/">Pools</Link>
+          <Link href="/history">History</Link>
         </nav>
         <span className="spacer" />
         {me.data && (

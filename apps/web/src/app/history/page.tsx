@@ -1,0 +1,113 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { useSession } from "@/lib/session";
+import { useTRPC } from "@/lib/trpc";
+
+export default function HistoryPage() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const { canEdit } = useSession();
+  const versions = useQuery(trpc.versions.list.queryOptions({ limit: 50 }, { refetchInterval: 5000 }));
+  const [selected, setSelected] = useState<number | null>(null);
+  const latest = versions.data?.items[0]?.number;
+  const current = selected ?? latest;
+  const diff = useQuery({
+    ...trpc.versions.diff.queryOptions({ from: Math.max(1, (current ?? 1) - 1), to: current ?? 1 }),
+    enabled: current !== undefined && current > 1,
+  });
+  const [notice, setNotice] = useState<string | null>(null);
+  const revert = useMutation(
+    trpc.versions.revert.mutationOptions({
+      onSuccess: (result) => {
+        setNotice(`Reverted to version ${result.item.revertedTo}; the config is now version ${result.configVersion}.`);
+        void queryClient.invalidateQueries({ queryKey: trpc.versions.list.queryKey() });
+      },
+      onError: (error) => setNotice(error.message),
+    }),
+  );
+
+  return (
+    <section aria-labelledby="history-heading">
+      <h1 id="history-heading">History</h1>
+      {notice && <p role="status">{notice}</p>}
+      {versions.isPending && <p className="muted">Loading history…</p>}
+      {versions.isError && (
+        <p role="alert" className="error">
+          {versions.error.message}
+        </p>
+      )}
+      <div className="split">
+        <table className="table" aria-label="Config versions">
+          <thead>
+            <tr>
+              <th scope="col">Version</th>
+              <th scope="col">Change</th>
+              <th scope="col">By</th>
+              <th scope="col">When</th>
+              {canEdit && <th scope="col" />}
+            </tr>
+          </thead>
+          <tbody>
+            {versions.data?.items.map((version) => (
+              <tr
+                key={version.number}
+                className={version.number === current ? "selected" : undefined}
+                data-testid={`version-${version.number}`}
+              >
+                <td>
+                  <button type="button" className="link" onClick={() => setSelected(version.number)}>
+                    #{version.number}
+                  </button>
+                </td>
+                <td>{version.summary}</td>
+                <td className="muted">{version.createdBy}</td>
+                <td className="muted small">{new Date(version.createdAt).toLocaleString()}</td>
+                {canEdit && (
+                  <td>
+                    {version.number !== latest && (
+                      <button
+                        type="button"
+                        className="small-button"
+                        onClick={() => {
+                          if (
+                            window.confirm(
+                              `Make the config what it was at version ${version.number}? This creates a new version.`,
+                            )
+                          ) {
+                            revert.mutate({ number: version.number, ...(latest ? { expectedLatest: latest } : {}) });
+                          }
+                        }}
+                      >
+                        Revert to this
+                      </button>
+                    )}
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <section className="panel" aria-label="Changes in the selected version">
+          <h2 className="small">Changes in #{current ?? "…"}</h2>
+          {diff.data?.changes.length === 0 && (
+            <p className="muted">No data-plane change (same config as the version before).</p>
+          )}
+          <ul className="diff">
+            {diff.data?.changes.map((change) => (
+              <li key={`${change.kind}-${change.path}`} className={`diff-${change.kind}`}>
+                <code>{change.path}</code>{" "}
+                {change.kind === "changed"
+                  ? `${JSON.stringify(change.before)} → ${JSON.stringify(change.after)}`
+                  : change.kind === "added"
+                    ? "added"
+                    : "removed"}
+              </li>
+            ))}
+          </ul>
+        </section>
+      </div>
+    </section>
+  );
+}
