@@ -39,7 +39,9 @@ export function Shell({ children }: { children: ReactNode }) {
         <span className="brand">Weir</span>
         <nav aria-label="Main">
           <Link href="/">Pools</Link>
+          <Link href="/agents">Agents</Link>
           <Link href="/history">History</Link>
+          <Link href="/settings">Settings</Link>
         </nav>
         <span className="spacer" />
         {me.data && (
