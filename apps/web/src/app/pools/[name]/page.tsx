@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useParams } from "next/navigation";
 import { type FormEvent, useState } from "react";
+import { SplitSlider } from "@/components/split-slider";
 import { useSession } from "@/lib/session";
 import { useTRPC } from "@/lib/trpc";
 
@@ -38,6 +39,7 @@ export default function PoolPage() {
   } satisfies Record<Verb, unknown>;
   const remove = useMutation(trpc.backends.remove.mutationOptions({ onSuccess, onError }));
   const add = useMutation(trpc.backends.add.mutationOptions({ onSuccess, onError }));
+  const updatePool = useMutation(trpc.pools.update.mutationOptions({ onSuccess, onError }));
 
   if (pool.isPending) return <p className="muted">Loading pool…</p>;
   if (pool.isError) {
@@ -66,6 +68,21 @@ export default function PoolPage() {
           {notice.text}
         </p>
       )}
+      <h2 className="small">Traffic split</h2>
+      <SplitSlider
+        key={`${data.version}`}
+        backends={data.backends}
+        split={data.trafficSplit}
+        disabled={!canEdit || updatePool.isPending}
+        onApply={(split) =>
+          updatePool.mutate({
+            id: data.id,
+            version: data.version,
+            trafficSplit: split === null ? null : { ...(data.trafficSplit ?? {}), ...split },
+          })
+        }
+      />
+      <h2 className="small">Backends</h2>
       <table className="table" aria-label="Backends">
         <thead>
           <tr>
