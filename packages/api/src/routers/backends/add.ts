@@ -1,6 +1,7 @@
 import { addBackendInputSchema, backendSchema, changeResultSchema } from "@weir/config/api";
 import { addBackend } from "../../domain/backends/add-backend";
 import { operatorProcedure } from "../../trpc";
+import { changeCaller, changeResponse } from "../change";
 
 export const addBackendProcedure = operatorProcedure
   .meta({
@@ -13,13 +14,4 @@ export const addBackendProcedure = operatorProcedure
   })
   .input(addBackendInputSchema)
   .output(changeResultSchema(backendSchema))
-  .mutation(async ({ ctx, input }) => {
-    const { result, configVersion } = await addBackend({
-      db: ctx.db,
-      actor: ctx.actor,
-      ip: ctx.ip,
-      requestId: ctx.requestId,
-      input,
-    });
-    return { item: result, configVersion };
-  });
+  .mutation(async ({ ctx, input }) => changeResponse(await addBackend({ ...changeCaller(ctx), input })));

@@ -2,6 +2,7 @@ import { changeResultSchema, removeBackendInputSchema } from "@weir/config/api";
 import { z } from "zod";
 import { removeBackend } from "../../domain/backends/remove-backend";
 import { operatorProcedure } from "../../trpc";
+import { changeCaller, changeResponse } from "../change";
 
 export const removeBackendProcedure = operatorProcedure
   .meta({
@@ -9,13 +10,4 @@ export const removeBackendProcedure = operatorProcedure
   })
   .input(removeBackendInputSchema)
   .output(changeResultSchema(z.object({ id: z.string() })))
-  .mutation(async ({ ctx, input }) => {
-    const { result, configVersion } = await removeBackend({
-      db: ctx.db,
-      actor: ctx.actor,
-      ip: ctx.ip,
-      requestId: ctx.requestId,
-      input,
-    });
-    return { item: result, configVersion };
-  });
+  .mutation(async ({ ctx, input }) => changeResponse(await removeBackend({ ...changeCaller(ctx), input })));

@@ -1,6 +1,7 @@
 import { backendSchema, changeResultSchema, updateBackendInputSchema } from "@weir/config/api";
 import { updateBackend } from "../../domain/backends/update-backend";
 import { operatorProcedure } from "../../trpc";
+import { changeCaller, changeResponse } from "../change";
 
 export const updateBackendProcedure = operatorProcedure
   .meta({
@@ -13,13 +14,4 @@ export const updateBackendProcedure = operatorProcedure
   })
   .input(updateBackendInputSchema)
   .output(changeResultSchema(backendSchema))
-  .mutation(async ({ ctx, input }) => {
-    const { result, configVersion } = await updateBackend({
-      db: ctx.db,
-      actor: ctx.actor,
-      ip: ctx.ip,
-      requestId: ctx.requestId,
-      input,
-    });
-    return { item: result, configVersion };
-  });
+  .mutation(async ({ ctx, input }) => changeResponse(await updateBackend({ ...changeCaller(ctx), input })));

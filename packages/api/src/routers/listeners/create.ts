@@ -2,18 +2,10 @@ import { changeResultSchema, createListenerInputSchema, listenerDtoSchema } from
 
 import { createListener } from "../../domain/listeners/listeners";
 import { operatorProcedure } from "../../trpc";
+import { changeCaller, changeResponse } from "../change";
 
 export const createListenerProcedure = operatorProcedure
   .meta({ openapi: { method: "POST", path: "/listeners", tags: ["listeners"], summary: "Create a listener" } })
   .input(createListenerInputSchema)
   .output(changeResultSchema(listenerDtoSchema))
-  .mutation(async ({ ctx, input }) => {
-    const { result, configVersion } = await createListener({
-      db: ctx.db,
-      actor: ctx.actor,
-      ip: ctx.ip,
-      requestId: ctx.requestId,
-      input,
-    });
-    return { item: result, configVersion };
-  });
+  .mutation(async ({ ctx, input }) => changeResponse(await createListener({ ...changeCaller(ctx), input })));

@@ -2,6 +2,7 @@ import { changeResultSchema, deleteListenerInputSchema } from "@weir/config/api"
 import { z } from "zod";
 import { deleteListener } from "../../domain/listeners/listeners";
 import { operatorProcedure } from "../../trpc";
+import { changeCaller, changeResponse } from "../change";
 
 export const deleteListenerProcedure = operatorProcedure
   .meta({
@@ -14,13 +15,4 @@ export const deleteListenerProcedure = operatorProcedure
   })
   .input(deleteListenerInputSchema)
   .output(changeResultSchema(z.object({ id: z.string() })))
-  .mutation(async ({ ctx, input }) => {
-    const { result, configVersion } = await deleteListener({
-      db: ctx.db,
-      actor: ctx.actor,
-      ip: ctx.ip,
-      requestId: ctx.requestId,
-      input,
-    });
-    return { item: result, configVersion };
-  });
+  .mutation(async ({ ctx, input }) => changeResponse(await deleteListener({ ...changeCaller(ctx), input })));

@@ -2,6 +2,7 @@ import { changeResultSchema, createRouteInputSchema, routeDtoSchema } from "@wei
 
 import { createRoute } from "../../domain/listeners/routes";
 import { operatorProcedure } from "../../trpc";
+import { changeCaller, changeResponse } from "../change";
 
 export const createRouteProcedure = operatorProcedure
   .meta({
@@ -14,13 +15,4 @@ export const createRouteProcedure = operatorProcedure
   })
   .input(createRouteInputSchema)
   .output(changeResultSchema(routeDtoSchema))
-  .mutation(async ({ ctx, input }) => {
-    const { result, configVersion } = await createRoute({
-      db: ctx.db,
-      actor: ctx.actor,
-      ip: ctx.ip,
-      requestId: ctx.requestId,
-      input,
-    });
-    return { item: result, configVersion };
-  });
+  .mutation(async ({ ctx, input }) => changeResponse(await createRoute({ ...changeCaller(ctx), input })));

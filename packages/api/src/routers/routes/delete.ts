@@ -2,6 +2,7 @@ import { changeResultSchema, deleteRouteInputSchema } from "@weir/config/api";
 import { z } from "zod";
 import { deleteRoute } from "../../domain/listeners/routes";
 import { operatorProcedure } from "../../trpc";
+import { changeCaller, changeResponse } from "../change";
 
 export const deleteRouteProcedure = operatorProcedure
   .meta({
@@ -9,13 +10,4 @@ export const deleteRouteProcedure = operatorProcedure
   })
   .input(deleteRouteInputSchema)
   .output(changeResultSchema(z.object({ id: z.string() })))
-  .mutation(async ({ ctx, input }) => {
-    const { result, configVersion } = await deleteRoute({
-      db: ctx.db,
-      actor: ctx.actor,
-      ip: ctx.ip,
-      requestId: ctx.requestId,
-      input,
-    });
-    return { item: result, configVersion };
-  });
+  .mutation(async ({ ctx, input }) => changeResponse(await deleteRoute({ ...changeCaller(ctx), input })));

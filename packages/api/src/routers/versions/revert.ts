@@ -2,6 +2,7 @@ import { revertInputSchema } from "@weir/config/api";
 import { z } from "zod";
 import { revertToVersion } from "../../domain/versions/revert-version";
 import { operatorProcedure } from "../../trpc";
+import { changeCaller, changeResponse } from "../change";
 
 export const revertVersionProcedure = operatorProcedure
   .meta({
@@ -14,14 +15,8 @@ export const revertVersionProcedure = operatorProcedure
   })
   .input(revertInputSchema)
   .output(z.object({ item: z.object({ revertedTo: z.number() }), configVersion: z.number() }))
-  .mutation(async ({ ctx, input }) => {
-    const { result, configVersion } = await revertToVersion({
-      db: ctx.db,
-      actor: ctx.actor,
-      ip: ctx.ip,
-      requestId: ctx.requestId,
-      number: input.number,
-      expectedLatest: input.expectedLatest,
-    });
-    return { item: result, configVersion };
-  });
+  .mutation(async ({ ctx, input }) =>
+    changeResponse(
+      await revertToVersion({ ...changeCaller(ctx), number: input.number, expectedLatest: input.expectedLatest }),
+    ),
+  );
