@@ -19,7 +19,11 @@ export function histogramBucket(micros: number): number {
   const v = micros >= 4294967295 ? 4294967295 : micros >>> 0;
   if (v < HISTOGRAM_SUB_BUCKETS) return v;
   const e = 31 - Math.clz32(v);
-  return HISTOGRAM_SUB_BUCKETS + (e - SUB_BITS) * HISTOGRAM_SUB_BUCKETS + ((v >>> (e - SUB_BITS)) & (HISTOGRAM_SUB_BUCKETS - 1));
+  return (
+    HISTOGRAM_SUB_BUCKETS +
+    (e - SUB_BITS) * HISTOGRAM_SUB_BUCKETS +
+    ((v >>> (e - SUB_BITS)) & (HISTOGRAM_SUB_BUCKETS - 1))
+  );
 }
 
 /** Smallest value (µs) that falls in bucket `index`. */
@@ -47,7 +51,15 @@ export const histogramSnapshotSchema = z.strictObject({
   sumMicros: z.number().min(0),
   minMicros: z.number().min(0),
   maxMicros: z.number().min(0),
-  buckets: z.array(z.tuple([z.int().min(0).max(HISTOGRAM_BUCKETS - 1), z.int().min(1)])),
+  buckets: z.array(
+    z.tuple([
+      z
+        .int()
+        .min(0)
+        .max(HISTOGRAM_BUCKETS - 1),
+      z.int().min(1),
+    ]),
+  ),
 });
 export type HistogramSnapshot = z.output<typeof histogramSnapshotSchema>;
 
@@ -56,7 +68,12 @@ export function emptyHistogram(): HistogramSnapshot {
 }
 
 /** Builds the wire form from a dense counts array (what the engine keeps per series). */
-export function histogramFromCounts(counts: ArrayLike<number>, sumMicros: number, minMicros: number, maxMicros: number): HistogramSnapshot {
+export function histogramFromCounts(
+  counts: ArrayLike<number>,
+  sumMicros: number,
+  minMicros: number,
+  maxMicros: number,
+): HistogramSnapshot {
   const buckets: Array<[number, number]> = [];
   let count = 0;
   for (let i = 0; i < counts.length; i++) {
@@ -66,7 +83,14 @@ export function histogramFromCounts(counts: ArrayLike<number>, sumMicros: number
       count += c;
     }
   }
-  return { layout: HISTOGRAM_LAYOUT, count, sumMicros, minMicros: count ? minMicros : 0, maxMicros: count ? maxMicros : 0, buckets };
+  return {
+    layout: HISTOGRAM_LAYOUT,
+    count,
+    sumMicros,
+    minMicros: count ? minMicros : 0,
+    maxMicros: count ? maxMicros : 0,
+    buckets,
+  };
 }
 
 /** Lossless merge: same layout, counts added per bucket. Associative and commutative. */

@@ -46,6 +46,9 @@ export const metricsSnapshotSchema = z.strictObject({
   pools: z.record(z.string(), seriesSnapshotSchema.extend({ ejections: z.int().min(0), panic: z.boolean() })),
   /** Keyed `pool/backendId`. */
   backends: z.record(z.string(), backendSnapshotSchema),
-  listeners: z.record(z.string(), z.strictObject({ connectionsOpen: z.int().min(0), connectionsAccepted: z.int().min(0) })),
+  listeners: z.record(
+    z.string(),
+    z.strictObject({ connectionsOpen: z.int().min(0), connectionsAccepted: z.int().min(0) }),
+  ),
 });
 export type MetricsSnapshot = z.output<typeof metricsSnapshotSchema>;

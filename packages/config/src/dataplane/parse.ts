@@ -25,7 +25,8 @@ function checkReferences(config: EngineConfig): string[] {
     pools.add(pool.name);
     const ids = new Set<string>();
     pool.backends.forEach((backend, b) => {
-      if (ids.has(backend.id)) at(["pools", p, "backends", b, "id"], `duplicate backend id "${backend.id}" in pool "${pool.name}"`);
+      if (ids.has(backend.id))
+        at(["pools", p, "backends", b, "id"], `duplicate backend id "${backend.id}" in pool "${pool.name}"`);
       ids.add(backend.id);
     });
     if (pool.outlier.maxEjectionMs < pool.outlier.baseEjectionMs) {
@@ -50,7 +51,8 @@ function checkReferences(config: EngineConfig): string[] {
     const port = listener.bind.port;
     if (port !== 0) {
       const other = ports.get(port);
-      if (other !== undefined) at(["listeners", l, "bind", "port"], `port ${port} is already used by listener "${other}"`);
+      if (other !== undefined)
+        at(["listeners", l, "bind", "port"], `port ${port} is already used by listener "${other}"`);
       else ports.set(port, listener.name);
     }
     if (listener.defaultPool !== undefined && !pools.has(listener.defaultPool)) {
@@ -58,7 +60,8 @@ function checkReferences(config: EngineConfig): string[] {
     }
     if (listener.protocol === "tcp") {
       if (listener.defaultPool === undefined) at(["listeners", l, "defaultPool"], "is required for a tcp listener");
-      if (listener.routes.length > 0) at(["listeners", l, "routes"], "must be empty for a tcp listener (use defaultPool)");
+      if (listener.routes.length > 0)
+        at(["listeners", l, "routes"], "must be empty for a tcp listener (use defaultPool)");
     }
     const routeNames = new Set<string>();
     listener.routes.forEach((route, r) => {

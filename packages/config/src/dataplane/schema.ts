@@ -19,8 +19,10 @@ const headerName = z
   .max(256, "must be at most 256 characters")
   .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be a valid HTTP header name (RFC 9110 token)");
 
+/** Header values: no CR, LF or other control characters (tab allowed), so no header injection. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-const headerValue = z.string().max(8192).regex(/^[^\u0000-\u0008\u000a-\u001f\u007f]*$/, "must not contain CR, LF or control characters");
+const CONTROL_CHARACTERS = /^[^\u0000-\u0008\u000a-\u001f\u007f]*$/;
+const headerValue = z.string().max(8192).regex(CONTROL_CHARACTERS, "must not contain CR, LF or control characters");
 
 const ms = (min: number, max: number) => z.int("must be a whole number of milliseconds").min(min).max(max);
 
@@ -131,7 +133,12 @@ export type CircuitBreaker = z.output<typeof circuitBreakerSchema>;
 /** Sticky sessions: the first answer sets a cookie naming the backend; later requests return to it. */
 export const stickinessSchema = z.strictObject({
   enabled: z.boolean().default(false),
-  cookieName: z.string().min(1).max(128).regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/).default("weir_sticky"),
+  cookieName: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/)
+    .default("weir_sticky"),
   /** Cookie lifetime; 0 makes a session cookie. */
   ttlSeconds: z.int().min(0).max(31_536_000).default(0),
 });
