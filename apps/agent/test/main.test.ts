@@ -1,0 +1,34 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+
+const bin = fileURLToPath(new URL("../bin/weir-agent.mjs", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "weir-agent-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(...args: string[]) {
+  return spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", timeout: 30_000 });
+}
+
+describe("weir-agent command line", () => {
+  it("prints its usage and exits 2 without --config", () => {
+    const r = run();
+    expect(r.status).toBe(2);
+    expect(r.stdout).toContain("usage: weir-agent --config <file.yaml|file.json>");
+  });
+
+  it("refuses an invalid file at start-up, naming every bad field, and exits 1", () => {
+    const file = join(dir, "bad.yaml");
+    writeFileSync(
+      file,
+      "version: 1\nlisteners: [{ name: web, bind: { port: 8080 }, routes: [{ name: r, pool: nope }] }]\npools: [{ name: p, algorithm: fastest }]\n",
+    );
+    const r = run("--config", file);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("WEIR_E_INVALID_CONFIG");
+    expect(r.stderr).toContain("pools[0].algorithm");
+  });
+});
