@@ -1,0 +1,156 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createConnection } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const work = mkdtempSync(join(tmpdir(), "weir-bench-"));
+
+function which(cmd: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(":").concat(["/usr/sbin", "/sbin"])) {
+    if (existsSync(join(dir, cmd))) return join(dir, cmd);
+  }
+  return undefined;
+}
+
+/** nginx, haproxy and wrk: installed with apt when missing and running as root, else explained. */
+export function ensureTools(): { nginx: string; haproxy: string; wrk: string } {
+  const find = () => ({ nginx: which("nginx"), haproxy: which("haproxy"), wrk: which("wrk") });
+  let tools = find();
+  if (!tools.nginx || !tools.haproxy || !tools.wrk) {
+    if (process.getuid?.() === 0) {
+      console.log("installing nginx-light, haproxy and wrk with apt-get…");
+      execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
+      execFileSync("apt-get", ["install", "-y", "-qq", "nginx-light", "haproxy", "wrk"], {
+        stdio: "inherit",
+        env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+      });
+      tools = find();
+    }
+    if (!tools.nginx || !tools.haproxy || !tools.wrk) {
+      console.error(
+        "The benchmark needs nginx, haproxy and wrk. Install them, e.g.: sudo apt-get install nginx-light haproxy wrk",
+      );
+      process.exit(1);
+    }
+  }
+  return tools as { nginx: string; haproxy: string; wrk: string };
+}
+
+const children = new Set<ChildProcess>();
+
+/** Starts a process we own; it is stopped by its pid in stopAll(). */
+export function start(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+  let err = "";
+  child.stderr?.on("data", (c: Buffer) => {
+    err += c.toString();
+  });
+  child.on("exit", (code) => {
+    children.delete(child);
+    if (code && code !== 0 && code !== 143)
+      console.error(`${cmd} ${args.join(" ")} exited ${code}: ${err.slice(-2000)}`);
+  });
+  children.add(child);
+  return child;
+}
+
+function signal(child: ChildProcess, name: NodeJS.Signals): void {
+  try {
+    process.kill(child.pid as number, name);
+  } catch {
+    // already gone
+  }
+}
+
+export async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => signal(child, "SIGKILL"), 3000);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    signal(child, "SIGTERM");
+  });
+}
+
+export async function stopAll(): Promise<void> {
+  await Promise.all([...children].map(stop));
+}
+
+export async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = createConnection(port, "127.0.0.1");
+      s.once("connect", () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on ${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function nginxConf(name: string, body: string): string {
+  const dir = join(work, name);
+  execFileSync("mkdir", ["-p", dir]);
+  const file = join(dir, "nginx.conf");
+  writeFileSync(
+    file,
+    `worker_processes 1;
+daemon off;
+error_log ${dir}/error.log warn;
+pid ${dir}/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  keepalive_requests 1000000;
+  ${body}
+}
+`,
+  );
+  return file;
+}
+
+export interface WrkResult {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+}
+
+function toMs(value: string): number {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(value.trim());
+  if (!m) return Number.NaN;
+  const n = Number(m[1]);
+  return m[2] === "us" ? n / 1000 : m[2] === "s" ? n * 1000 : n;
+}
+
+/** wrk over keep-alive connections; `delayMs` paces each connection (fixed-rate runs). */
+export function wrk(
+  wrkPath: string,
+  url: string,
+  options: { seconds: number; connections: number; delayMs?: number },
+): WrkResult {
+  const args = ["-t1", `-c${options.connections}`, `-d${options.seconds}s`, "--latency"];
+  if (options.delayMs !== undefined) {
+    const script = join(work, `delay-${options.delayMs}.lua`);
+    writeFileSync(script, `function delay() return ${options.delayMs} end\n`);
+    args.push("-s", script);
+  }
+  const out = execFileSync(wrkPath, [...args, url], { encoding: "utf8" });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const p50 = /\s50%\s+(\S+)/.exec(out)?.[1] ?? "";
+  const p99 = /\s99%\s+(\S+)/.exec(out)?.[1] ?? "";
+  const errors =
+    Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0) +
+    [...out.matchAll(/(connect|read|write|timeout) (\d+)/g)].reduce((s, m) => s + Number(m[2]), 0);
+  return { rps, p50Ms: toMs(p50), p99Ms: toMs(p99), errors };
+}
