@@ -7,9 +7,10 @@
  * 2-core machine runs the load generator, the proxy and the backend at once.
  *
  * Each proxy runs ROUNDS times, the rounds interleaved (weir, nginx, …, weir, nginx, …), and the
- * best round counts for every proxy alike: on a shared 2-core VM a single run swings by ±15%.
+ * median round counts for every proxy alike (and the spread is printed): on a shared 2-core VM a
+ * single run swings by ±15%, so one round proves nothing and the best round flatters.
  *
- * Env: BENCH_SECONDS (default 10), BENCH_ROUNDS (2), BENCH_CONNECTIONS (64), BENCH_ONLY (comma
+ * Env: BENCH_SECONDS (default 10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (64), BENCH_ONLY (comma
  * list of names), WEIR_BENCH_UPSTREAM (native | undici: Weir's upstream client).
  */
 
@@ -23,7 +24,7 @@ import { ensureTools, nginxConf, start, stop, stopAll, type WrkResult, waitForPo
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ONLY = process.env.BENCH_ONLY?.split(",");
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const PORT = {
@@ -125,6 +126,12 @@ async function measure(port: number, options: { delayMs?: number; connections?: 
   });
 }
 
+/** The round with the median req/s (upper median for an even count). */
+function median(rs: WrkResult[]): WrkResult {
+  const sorted = [...rs].sort((a, b) => a.rps - b.rps);
+  return sorted[Math.floor(sorted.length / 2)] as WrkResult;
+}
+
 async function withProxy<T>(p: (typeof proxies)[number], fn: () => Promise<T>): Promise<T> {
   const child = p.launch();
   try {
@@ -186,28 +193,34 @@ async function main(): Promise<void> {
   );
 
   const direct = await measure(PORT.backend);
-  const results = new Map<string, WrkResult>();
+  const rounds = new Map<string, WrkResult[]>();
   for (let round = 1; round <= ROUNDS; round++) {
     for (const p of proxies) {
       if (ONLY && !ONLY.includes(p.name)) continue;
       const r = await withProxy(p, () => measure(p.port));
-      const best = results.get(p.name);
-      if (best === undefined || r.rps > best.rps) results.set(p.name, r);
+      rounds.set(p.name, [...(rounds.get(p.name) ?? []), r]);
       console.log(
         `  round ${round}  ${p.name.padEnd(20)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${r.p99Ms.toFixed(2)} ms${r.errors ? `  (${r.errors} errors)` : ""}`,
       );
     }
   }
 
+  const results = new Map<string, WrkResult>();
+  for (const [name, rs] of rounds) results.set(name, median(rs));
   const weir = results.get("weir");
-  console.log("\n| proxy | req/s | p50 ms | p99 ms | Weir ÷ proxy (req/s) |");
-  console.log("| --- | ---: | ---: | ---: | ---: |");
+  console.log(`\nMedian of ${ROUNDS} rounds (the round whose req/s is the median; range in brackets):`);
+  console.log("| proxy | req/s | req/s range | p50 ms | p99 ms | Weir ÷ proxy (req/s) |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
   console.log(
-    `| (backend direct) | ${direct.rps.toFixed(0)} | ${direct.p50Ms.toFixed(2)} | ${direct.p99Ms.toFixed(2)} | |`,
+    `| (backend direct) | ${direct.rps.toFixed(0)} | | ${direct.p50Ms.toFixed(2)} | ${direct.p99Ms.toFixed(2)} | |`,
   );
   for (const [name, r] of results) {
     const ratio = weir && name !== "weir" ? `${(weir.rps / r.rps).toFixed(2)}×` : "";
-    console.log(`| ${name} | ${r.rps.toFixed(0)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${ratio} |`);
+    const all = (rounds.get(name) ?? []).map((x) => x.rps);
+    const range = `${Math.min(...all).toFixed(0)}–${Math.max(...all).toFixed(0)}`;
+    console.log(
+      `| ${name} | ${r.rps.toFixed(0)} | ${range} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${ratio} |`,
+    );
   }
 
   const nginx = results.get("nginx");
