@@ -1,1 +1,2 @@
 export * from "./dataplane";
+export * from "./wire";

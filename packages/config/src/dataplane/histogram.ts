@@ -114,6 +114,43 @@ export function mergeHistograms(histograms: readonly HistogramSnapshot[]): Histo
 }
 
 /**
+ * What was recorded between two snapshots of one cumulative histogram: counts subtracted per
+ * bucket. Min and max of the interval are not known exactly; they are bounded by the lowest and
+ * highest bucket that grew. Returns `later` as is when it is not a continuation of `earlier`
+ * (some bucket shrank: the series was reset, e.g. a backend removed and added again).
+ */
+export function subtractHistograms(later: HistogramSnapshot, earlier: HistogramSnapshot): HistogramSnapshot {
+  if (earlier.count === 0) return later;
+  if (later.count < earlier.count) return later;
+  const before = new Map<number, number>(earlier.buckets);
+  const buckets: Array<[number, number]> = [];
+  let count = 0;
+  for (const [index, c] of later.buckets) {
+    const d = c - (before.get(index) ?? 0);
+    if (d < 0) return later;
+    if (d > 0) {
+      buckets.push([index, d]);
+      count += d;
+    }
+    before.delete(index);
+  }
+  for (const c of before.values()) if (c > 0) return later;
+  if (count === 0) return emptyHistogram();
+  const first = (buckets[0] as [number, number])[0];
+  const last = (buckets[buckets.length - 1] as [number, number])[0];
+  const min = Math.max(later.minMicros, histogramBucketLow(first));
+  const max = Math.min(later.maxMicros, histogramBucketLow(last) + histogramBucketWidth(last) - 1);
+  return {
+    layout: HISTOGRAM_LAYOUT,
+    count,
+    sumMicros: Math.max(0, later.sumMicros - earlier.sumMicros),
+    minMicros: min,
+    maxMicros: Math.max(min, max),
+    buckets,
+  };
+}
+
+/**
  * The value (µs) at quantile `q` in [0, 1]: the midpoint of the bucket holding the rank, clamped to
  * the exact min and max. Error at most half a bucket (1.6%). Undefined for an empty histogram.
  */

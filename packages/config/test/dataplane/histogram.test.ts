@@ -8,6 +8,7 @@ import {
   histogramFromCounts,
   mergeHistograms,
   quantile,
+  subtractHistograms,
 } from "../../src";
 
 function histogramOf(values: number[]): HistogramSnapshot {
@@ -66,5 +67,29 @@ describe("merge and quantiles", () => {
   it("answers undefined for an empty histogram and refuses a foreign layout", () => {
     expect(quantile(mergeHistograms([]), 0.5)).toBeUndefined();
     expect(() => mergeHistograms([{ ...histogramOf([1]), layout: "other" as never }])).toThrow(/layout/);
+  });
+});
+
+describe("subtractHistograms", () => {
+  it("gives exactly the values recorded between two snapshots of one series", () => {
+    const first = [120, 130, 5000];
+    const then = [140, 9000, 9100, 30];
+    const earlier = histogramOf(first);
+    const later = histogramOf([...first, ...then]);
+    const delta = subtractHistograms(later, earlier);
+    const expected = histogramOf(then);
+    expect(delta.count).toBe(4);
+    expect(delta.buckets).toEqual(expected.buckets);
+    expect(delta.sumMicros).toBe(expected.sumMicros);
+    expect(delta.minMicros).toBeLessThanOrEqual(30);
+    expect(delta.maxMicros).toBeGreaterThanOrEqual(9100);
+    expect(quantile(delta, 0.5)).toBe(quantile(expected, 0.5));
+  });
+
+  it("is empty when nothing was recorded, and the later snapshot itself after a reset", () => {
+    const h = histogramOf([100, 200]);
+    expect(subtractHistograms(h, h).count).toBe(0);
+    const reset = histogramOf([50]);
+    expect(subtractHistograms(reset, h)).toEqual(reset);
   });
 });

@@ -1,0 +1,190 @@
+import { z } from "zod";
+import { histogramSnapshotSchema } from "../dataplane/histogram";
+import { backendHealthStateSchema, statusCountsSchema } from "../dataplane/metrics";
+
+/**
+ * The agent ↔ hub contract (Socket.IO namespace `/agents`). Every payload has a schema here and is
+ * parsed on receipt on both sides: the types alone validate nothing that arrives from the network.
+ *
+ * Protocol versions: the agent sends the one it speaks in its handshake; the hub accepts the
+ * versions in SUPPORTED_PROTOCOL_VERSIONS and refuses the rest with a message naming them.
+ */
+export const PROTOCOL_VERSION = 1;
+export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [1];
+
+/** Namespace the agents connect to. */
+export const AGENTS_NAMESPACE = "/agents";
+
+const agentName = z
+  .string()
+  .min(1, "must not be empty")
+  .max(63, "must be at most 63 characters")
+  .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, "must be lower-case letters, digits, '.' and '-'");
+
+const labelKey = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(/^[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?$/, "must be letters, digits, '.', '_', '/' and '-'");
+const labelValue = z
+  .string()
+  .max(63)
+  .regex(/^[A-Za-z0-9._-]*$/, "must be letters, digits, '.', '_' and '-'");
+
+export const agentLabelsSchema = z
+  .record(labelKey, labelValue)
+  .refine((labels) => Object.keys(labels).length <= 32, "at most 32 labels");
+export type AgentLabels = z.output<typeof agentLabelsSchema>;
+
+/** `env=prod,zone=a` → `{ env: "prod", zone: "a" }`; throws naming the bad pair. */
+export function parseLabels(text: string): AgentLabels {
+  const labels: Record<string, string> = {};
+  for (const pair of text.split(",")) {
+    const trimmed = pair.trim();
+    if (trimmed === "") continue;
+    const eq = trimmed.indexOf("=");
+    if (eq <= 0) throw new Error(`label "${trimmed}" must be key=value`);
+    labels[trimmed.slice(0, eq)] = trimmed.slice(eq + 1);
+  }
+  const parsed = agentLabelsSchema.safeParse(labels);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`label ${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`);
+  }
+  return parsed.data;
+}
+
+/** True when every key of `selector` is a label of the agent with the same value ({} selects all). */
+export function selectorMatches(selector: Readonly<Record<string, string>>, labels: AgentLabels): boolean {
+  for (const [key, value] of Object.entries(selector)) if (labels[key] !== value) return false;
+  return true;
+}
+
+/** Socket.IO handshake `auth` of an agent. The token is checked against its hash and never logged. */
+export const agentHandshakeSchema = z.strictObject({
+  token: z.string().min(1, "is required").max(256),
+  name: agentName,
+  labels: agentLabelsSchema.default({}),
+  softwareVersion: z.string().min(1).max(64),
+  protocolVersion: z.int().min(0),
+  /** Config version the agent serves right now (from its data directory), if any. */
+  runningVersion: z.int().min(0).optional(),
+  /** Where operators can reach the agent's listeners (its host name or address). */
+  address: z.string().max(253).optional(),
+});
+export type AgentHandshake = z.output<typeof agentHandshakeSchema>;
+
+/** Error `data` the hub attaches when it refuses a connection. */
+export const refusalSchema = z.strictObject({
+  code: z.enum(["WEIR_E_AGENT_UNAUTHORIZED", "WEIR_E_PROTOCOL_VERSION", "WEIR_E_BAD_HANDSHAKE", "WEIR_E_UNAVAILABLE"]),
+  message: z.string(),
+  supportedProtocolVersions: z.array(z.int()).optional(),
+});
+export type Refusal = z.output<typeof refusalSchema>;
+
+/** hub → agent, once connected. */
+export const welcomeSchema = z.strictObject({
+  agentId: z.string(),
+  protocolVersion: z.int(),
+  /** How often the hub wants telemetry, in ms. */
+  telemetryIntervalMs: z.int().min(100).max(60_000),
+});
+export type Welcome = z.output<typeof welcomeSchema>;
+
+/**
+ * hub → agent: the config this agent should run. `config` is the engine config as the control
+ * plane compiled it for this agent's labels; the agent validates it with the engine's own schema
+ * (parseEngineConfig) and answers with an ack or a nack naming every problem.
+ */
+export const configPushSchema = z.strictObject({
+  version: z.int().min(0),
+  config: z.record(z.string(), z.unknown()),
+});
+export type ConfigPush = z.output<typeof configPushSchema>;
+
+/** agent → hub: `version` validated, applied atomically and written to the data directory. */
+export const configAckSchema = z.strictObject({
+  version: z.int().min(0),
+  /** Time the agent took from receipt to ack, in ms. */
+  applyMs: z.number().min(0).optional(),
+});
+export type ConfigAck = z.output<typeof configAckSchema>;
+
+/** agent → hub: `version` refused; the agent keeps running `running`. */
+export const configNackSchema = z.strictObject({
+  version: z.int().min(0),
+  running: z.int().min(0).optional(),
+  code: z.string().max(64),
+  /** One line per problem, `field.path: what is wrong` where the problem is a field. */
+  reason: z.string().max(8_000),
+});
+export type ConfigNack = z.output<typeof configNackSchema>;
+
+/** Per backend, counters are differences over the interval; gauges are values at its end. */
+export const backendTelemetrySchema = z.strictObject({
+  pool: z.string().max(63),
+  backend: z.string().max(63),
+  version: z.string().max(64),
+  health: backendHealthStateSchema,
+  /** Why it is in that state (failing check, ejected, draining...). */
+  reason: z.string().max(500),
+  requests: statusCountsSchema,
+  retries: z.int().min(0),
+  ejections: z.int().min(0),
+  /** Requests in flight at the end of the interval. */
+  active: z.int().min(0),
+  connectionsOpen: z.int().min(0),
+  latency: histogramSnapshotSchema,
+});
+export type BackendTelemetry = z.output<typeof backendTelemetrySchema>;
+
+export const poolTelemetrySchema = z.strictObject({
+  pool: z.string().max(63),
+  requests: statusCountsSchema,
+  retries: z.int().min(0),
+  active: z.int().min(0),
+  panic: z.boolean(),
+  latency: histogramSnapshotSchema,
+});
+export type PoolTelemetry = z.output<typeof poolTelemetrySchema>;
+
+/** agent → hub, every `telemetryIntervalMs`. */
+export const telemetrySchema = z.strictObject({
+  /** Increments by one per report; a gap means reports were lost (while disconnected). */
+  seq: z.int().min(0),
+  /** Unix ms at the end of the interval, on the agent's clock. */
+  at: z.number().min(0),
+  intervalMs: z.int().min(1).max(3_600_000),
+  configVersion: z.int().min(0),
+  pools: z.array(poolTelemetrySchema).max(10_000),
+  backends: z.array(backendTelemetrySchema).max(100_000),
+});
+export type Telemetry = z.output<typeof telemetrySchema>;
+
+/** agent → hub, at once: backends whose health changed, with the reason. */
+export const healthTransitionSchema = z.strictObject({
+  pool: z.string().max(63),
+  backend: z.string().max(63),
+  from: backendHealthStateSchema,
+  to: backendHealthStateSchema,
+  reason: z.string().max(500),
+  /** Unix ms on the agent's clock. */
+  at: z.number().min(0),
+});
+export type HealthTransition = z.output<typeof healthTransitionSchema>;
+export const healthReportSchema = z.strictObject({ transitions: z.array(healthTransitionSchema).min(1).max(10_000) });
+export type HealthReport = z.output<typeof healthReportSchema>;
+
+/** Events the hub sends to an agent. */
+export interface HubToAgentEvents {
+  welcome: (payload: Welcome) => void;
+  config: (payload: ConfigPush) => void;
+}
+
+/** Events an agent sends to the hub. */
+export interface AgentToHubEvents {
+  "config:ack": (payload: ConfigAck) => void;
+  "config:nack": (payload: ConfigNack) => void;
+  telemetry: (payload: Telemetry) => void;
+  health: (payload: HealthReport) => void;
+}
