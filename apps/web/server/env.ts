@@ -32,6 +32,13 @@ export const envSchema = databaseEnvSchema.extend({
     }),
   /** Behind a load balancer: take the client address and scheme from X-Forwarded-For/Proto. */
   WEIR_TRUST_PROXY: flag.default(false),
+  /** Keep 10-second metric rollups this many hours, and 5-minute ones this many days. */
+  WEIR_METRICS_RAW_RETENTION_HOURS: z.coerce
+    .number()
+    .min(1)
+    .max(24 * 90)
+    .default(24),
+  WEIR_METRICS_COARSE_RETENTION_DAYS: z.coerce.number().min(1).max(3650).default(7),
   WEIR_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
 });

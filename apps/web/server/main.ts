@@ -10,12 +10,15 @@ import {
   appRouter,
   createHealthHandler,
   createHttpContextFactory,
+  createHub,
   createRestHandler,
+  ensureDemoAgentToken,
   LoginLimiter,
   seedFirstRun,
 } from "@weir/api";
 import { applyMigrations, createDb, describeDatabase, findPrismaDir, openDatabase } from "@weir/db";
 import next from "next";
+import { Server as SocketServer } from "socket.io";
 import { loadEnv } from "./env";
 import { createRequestListener } from "./http";
 import { createLogger } from "./log";
@@ -68,6 +71,12 @@ async function main(): Promise<void> {
       demoBackends: env.WEIR_DEMO_BACKENDS,
     });
     if (seeded.admin) announceAdmin(seeded.admin);
+    if (env.WEIR_DEMO) {
+      // `npm start` launches a local agent with this token once the control plane is up.
+      const file = join(env.WEIR_DATA_DIR, "demo-agent.token");
+      const token = await ensureDemoAgentToken({ db, file });
+      if (token.created) log.info(`Demo agent enrollment token written to ${file} (readable by you only).`);
+    }
 
     const nextApp = next({ dev: env.NODE_ENV === "development", dir: webDir, hostname: env.HOST, port: env.PORT });
     await nextApp.prepare();
@@ -92,6 +101,19 @@ async function main(): Promise<void> {
         onError,
       }),
     );
+    // Socket.IO on the same server: agents on /agents, browsers on /live.
+    const io = new SocketServer(server, { serveClient: false, maxHttpBufferSize: 4 * 1024 * 1024 });
+    const hub = createHub({
+      io,
+      db,
+      databaseUrl: database.url,
+      logger: createLogger(env.WEIR_LOG_LEVEL, "hub"),
+      retention: {
+        rawMs: env.WEIR_METRICS_RAW_RETENTION_HOURS * 3600_000,
+        coarseMs: env.WEIR_METRICS_COARSE_RETENTION_DAYS * 24 * 3600_000,
+      },
+    });
+
     await listen(server, env.PORT, env.HOST);
     stopping.push(
       () =>
@@ -101,6 +123,11 @@ async function main(): Promise<void> {
           setTimeout(() => server.closeAllConnections(), 2000).unref();
         }),
     );
+    // Stops first (the list runs in reverse): agents and browsers are told before the server closes.
+    stopping.push(async () => {
+      await hub.close();
+      io.close();
+    });
     log.info(`Weir ${VERSION} is serving the dashboard on http://localhost:${env.PORT}`);
   } catch (error) {
     const { code, message } = error as Error & { code?: string };

@@ -2,6 +2,7 @@ export type { Actor } from "./auth/actor";
 export { LoginLimiter } from "./auth/login-limiter";
 export { type Context, type ContextDeps, createHttpContextFactory } from "./context";
 export { listPools, type PoolSummary } from "./domain/pools/list-pools";
+export { DEMO_AGENT_TOKEN_NAME, ensureDemoAgentToken } from "./domain/seed/demo-agent-token";
 export {
   DEMO_BACKENDS,
   DEMO_LISTENER,
@@ -14,5 +15,8 @@ export { hashPassword, verifyPassword } from "./domain/users/password";
 export { API_ERRORS, type ApiErrorCode } from "./errors";
 export { createHealthHandler } from "./http/health";
 export { createRestHandler, REST_PREFIX } from "./http/rest";
+export { type AgentView, createHub, type Hub, type HubOptions } from "./hub/hub";
+export { DEFAULT_RETENTION, type RetentionPolicy } from "./hub/rollup-store";
+export type { HubLogger } from "./hub/types";
 export { type AppRouter, appRouter } from "./router";
 export { createCallerFactory } from "./trpc";

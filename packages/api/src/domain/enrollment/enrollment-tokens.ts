@@ -4,6 +4,7 @@ import type { z } from "zod";
 import type { Actor } from "../../auth/actor";
 import { generateSecret, hashSecret, secretPrefix } from "../../auth/secrets";
 import { apiError } from "../../errors";
+import { TOKEN_REVOKED_CHANNEL } from "../../hub/types";
 import { recordAudit } from "../audit/record-audit";
 
 type EnrollmentToken = z.infer<typeof enrollmentTokenSchema>;
@@ -79,5 +80,7 @@ export async function revokeEnrollmentToken(options: { db: Db; actor: Actor; id:
       after: { name: token.name, revokedAt: revoked.revokedAt },
       ip: options.ip,
     });
+    // Every control-plane replica's hub disconnects the agents that joined with it, at commit.
+    await tx.$executeRaw`SELECT pg_notify(${TOKEN_REVOKED_CHANNEL}, ${token.id})`;
   });
 }

@@ -1,0 +1,181 @@
+import { configAckSchema, configNackSchema, healthReportSchema, telemetrySchema } from "@weir/config";
+import type { Db } from "@weir/db";
+import type { z } from "zod";
+import { AgentRefused, authenticateAgent } from "./authenticate-agent";
+import type { ConfigDistributor } from "./config-distributor";
+import type { TelemetryAggregator } from "./telemetry-aggregator";
+import type { AgentSocket, AgentsNamespace, HubLogger } from "./types";
+
+export interface AgentChannelDeps {
+  db: Db;
+  agents: AgentsNamespace;
+  distributor: ConfigDistributor;
+  aggregator: TelemetryAggregator;
+  logger: HubLogger;
+  telemetryIntervalMs: number;
+  /** Something the dashboard lists about agents changed. */
+  onAgentsChanged: () => void;
+  /** A config version was acked or refused by an agent. */
+  onAck: (agent: { agentId: string; name: string }, version: number) => void;
+  onHealth: (event: {
+    agentId: string;
+    agent: string;
+    pool: string;
+    backend: string;
+    from: string;
+    to: string;
+    reason: string;
+    at: number;
+  }) => void;
+  /** Agents whose reports arrived since the last flush: their lastSeenAt moves forward. */
+  seen: Set<string>;
+  stats: { malformed: number; telemetry: number };
+}
+
+/** Logs at most one line per agent and kind of problem per minute: a broken agent must not flood the log. */
+class LogThrottle {
+  private readonly last = new Map<string, number>();
+  allow(key: string, now = Date.now()): boolean {
+    const at = this.last.get(key);
+    if (at !== undefined && now - at < 60_000) return false;
+    this.last.set(key, now);
+    if (this.last.size > 10_000) this.last.clear();
+    return true;
+  }
+}
+
+function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  return `${issue?.path.join(".") || "(payload)"}: ${issue?.message ?? "invalid"}`;
+}
+
+/**
+ * The `/agents` namespace: authentication in the handshake, then config pushes, acks and nacks,
+ * telemetry and health events. Every payload is parsed with its schema; a malformed one is
+ * dropped, counted and logged (throttled), and never reaches the aggregator or the database.
+ */
+export function attachAgentChannel(deps: AgentChannelDeps): void {
+  const { db, agents, logger } = deps;
+  const throttle = new LogThrottle();
+
+  agents.use((socket, next) => {
+    authenticateAgent({ db, auth: socket.handshake.auth, ip: socket.handshake.address })
+      .then(({ handshake, agentId, tokenId }) => {
+        socket.data.agentId = agentId;
+        socket.data.name = handshake.name;
+        socket.data.labels = handshake.labels;
+        socket.data.tokenId = tokenId;
+        socket.data.pools = [];
+        if (handshake.runningVersion !== undefined) socket.data.applied = handshake.runningVersion;
+        next();
+      })
+      .catch((error: unknown) => {
+        const refusal =
+          error instanceof AgentRefused
+            ? error.refusal
+            : {
+                code: "WEIR_E_UNAVAILABLE" as const,
+                message: "the control plane could not register the agent; retrying",
+              };
+        if (!(error instanceof AgentRefused)) logger.error(`agent registration failed: ${(error as Error).message}`);
+        const name = (socket.handshake.auth as { name?: unknown } | undefined)?.name;
+        if (throttle.allow(`refuse:${String(name)}:${refusal.code}`))
+          logger.warn(
+            `refused agent ${typeof name === "string" ? JSON.stringify(name.slice(0, 63)) : "(unnamed)"} from ${socket.handshake.address}: ${refusal.code}: ${refusal.message}`,
+          );
+        next(Object.assign(new Error(refusal.message), { data: refusal }));
+      });
+  });
+
+  agents.on("connection", (socket: AgentSocket) => {
+    const { agentId, name } = socket.data;
+    // One connection per agent: a restarted agent replaces its old, half-open connection.
+    for (const other of agents.sockets.values()) {
+      if (other.id !== socket.id && other.data.agentId === agentId) other.disconnect(true);
+    }
+    logger.info(`agent ${name} connected from ${socket.handshake.address}`);
+    socket.emit("welcome", { agentId, protocolVersion: 1, telemetryIntervalMs: deps.telemetryIntervalMs });
+    deps.distributor.pushTo(socket);
+    deps.onAgentsChanged();
+
+    const malformed = (kind: string, error: z.ZodError) => {
+      deps.stats.malformed++;
+      if (throttle.allow(`${agentId}:${kind}`))
+        logger.warn(`dropped a malformed ${kind} message from agent ${name}: ${firstIssue(error)}`);
+    };
+
+    socket.on("config:ack", (payload) => {
+      const parsed = configAckSchema.safeParse(payload);
+      if (!parsed.success) return malformed("config:ack", parsed.error);
+      const { version } = parsed.data;
+      socket.data.applied = version;
+      deps.onAck({ agentId, name }, version);
+      void db.agent
+        .updateMany({
+          where: { id: agentId },
+          data: {
+            appliedConfigVersion: version,
+            lastSeenAt: new Date(),
+            // A newer version running makes an older refusal history.
+            ...(socket.data.rejected !== undefined && socket.data.rejected <= version
+              ? { rejectedConfigVersion: null, lastError: null, lastErrorAt: null }
+              : {}),
+          },
+        })
+        .then(() => deps.onAgentsChanged())
+        .catch((error: Error) => logger.warn(`could not record agent ${name}'s ack: ${error.message}`));
+      if (socket.data.rejected !== undefined && socket.data.rejected <= version) socket.data.rejected = undefined;
+    });
+
+    socket.on("config:nack", (payload) => {
+      const parsed = configNackSchema.safeParse(payload);
+      if (!parsed.success) return malformed("config:nack", parsed.error);
+      const { version, code, reason } = parsed.data;
+      socket.data.rejected = version;
+      if (parsed.data.running !== undefined) socket.data.applied = parsed.data.running;
+      logger.warn(`agent ${name} refused config version ${version} (${code}): ${reason.split("\n").join("; ")}`);
+      deps.onAck({ agentId, name }, version);
+      void db.agent
+        .updateMany({
+          where: { id: agentId },
+          data: {
+            rejectedConfigVersion: version,
+            lastError: `${code}: ${reason}`.slice(0, 8_000),
+            lastErrorAt: new Date(),
+            ...(parsed.data.running !== undefined ? { appliedConfigVersion: parsed.data.running } : {}),
+          },
+        })
+        .then(() => deps.onAgentsChanged())
+        .catch((error: Error) => logger.warn(`could not record agent ${name}'s refusal: ${error.message}`));
+    });
+
+    socket.on("telemetry", (payload) => {
+      const parsed = telemetrySchema.safeParse(payload);
+      if (!parsed.success) return malformed("telemetry", parsed.error);
+      deps.stats.telemetry++;
+      deps.aggregator.ingest(agentId, parsed.data);
+      deps.seen.add(agentId);
+    });
+
+    socket.on("health", (payload) => {
+      const parsed = healthReportSchema.safeParse(payload);
+      if (!parsed.success) return malformed("health", parsed.error);
+      for (const t of parsed.data.transitions) {
+        deps.aggregator.health(agentId, t);
+        deps.onHealth({ agentId, agent: name, ...t });
+      }
+    });
+
+    socket.on("disconnect", (reason) => {
+      deps.aggregator.forgetAgent(agentId);
+      // Another connection of the same agent may already have replaced this one.
+      const replaced = [...agents.sockets.values()].some((s) => s.data.agentId === agentId);
+      logger.info(`agent ${name} disconnected (${reason})`);
+      if (replaced) return;
+      void db.agent
+        .updateMany({ where: { id: agentId }, data: { connected: false, lastSeenAt: new Date() } })
+        .then(() => deps.onAgentsChanged())
+        .catch((error: Error) => logger.warn(`could not record agent ${name}'s disconnection: ${error.message}`));
+    });
+  });
+}
