@@ -50,24 +50,68 @@ export function buildEnv() {
   return { ...process.env, NEXT_TELEMETRY_DISABLED: "1", TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" };
 }
 
-/** Spawns a long-running child that shares our terminal; resolves with its exit code. */
-export function supervise(command, args, options = {}) {
-  const child = spawn(command, args, { cwd: root, stdio: "inherit", ...options });
-  // Ctrl-C reaches the whole foreground process group, the child included; a signal sent to this
-  // process alone (kill, a supervisor) is passed on. Either way the child decides when we exit.
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
-    process.on(signal, () => child.kill(signal));
+/**
+ * Long-running children that share our terminal. Ctrl-C reaches the whole foreground process
+ * group, the children included; a signal sent to this process alone (kill, a supervisor) is passed
+ * on to each. When a critical child exits, the others are stopped and `done` resolves with its
+ * exit code; a non-critical child that dies is reported and the rest keep running. If `npm start`
+ * itself is killed without telling its children, they are stopped rather than left running.
+ */
+export class Supervisor {
+  children = new Set();
+  #resolve;
+  done = new Promise((resolve) => {
+    this.#resolve = resolve;
+  });
+  #stopping = false;
+  #code;
+
+  constructor() {
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+      process.on(signal, () => this.stopAll(signal));
+    }
+    const parent = process.ppid;
+    this.watchdog = setInterval(() => {
+      if (process.ppid !== parent) this.stopAll("SIGTERM");
+    }, 500);
   }
-  // `npm start` killed on its own (not by Ctrl-C) dies without telling its children: when our
-  // parent goes away, stop the child rather than leave it running.
-  const parent = process.ppid;
-  const watchdog = setInterval(() => {
-    if (process.ppid !== parent) child.kill("SIGTERM");
-  }, 500);
-  return new Promise((resolve) =>
+
+  start(name, command, args, { critical = false, prefix = false, ...options } = {}) {
+    const child = spawn(command, args, {
+      cwd: root,
+      stdio: prefix ? ["ignore", "pipe", "pipe"] : "inherit",
+      ...options,
+    });
+    if (prefix) {
+      for (const stream of [child.stdout, child.stderr]) {
+        let rest = "";
+        stream.on("data", (chunk) => {
+          const lines = (rest + chunk).split("\n");
+          rest = lines.pop() ?? "";
+          for (const line of lines) if (line.trim()) process.stderr.write(`[${name}] ${line}\n`);
+        });
+      }
+    }
+    this.children.add(child);
     child.on("exit", (code, signal) => {
-      clearInterval(watchdog);
-      resolve(code ?? (signal ? 128 : 1));
-    }),
-  );
+      this.children.delete(child);
+      const status = code ?? (signal ? 128 : 1);
+      if (critical) {
+        this.#code = status;
+        this.stopAll("SIGTERM");
+      } else if (!this.#stopping) {
+        process.stderr.write(`[${name}] stopped (${signal ?? `exit ${code}`}); the rest keeps running.\n`);
+      }
+      if (this.#stopping && this.children.size === 0) {
+        clearInterval(this.watchdog);
+        this.#resolve(this.#code ?? status);
+      }
+    });
+    return child;
+  }
+
+  stopAll(signal) {
+    this.#stopping = true;
+    for (const child of this.children) child.kill(signal);
+  }
 }

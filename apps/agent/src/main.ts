@@ -1,29 +1,80 @@
+import { hostname } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { parseLabels } from "@weir/config";
+import { runConnected } from "./connected";
 import { readEnv } from "./env";
 import { createLogger } from "./log";
 import { runStandalone } from "./standalone";
+import { AGENT_VERSION } from "./version";
 
-const usage = `usage: weir-agent --config <file.yaml|file.json> [--admin host:port]
+const usage = `usage:
+  weir-agent --control-plane <url> --token <token> [--name <name>] [--labels k=v,...]
+             [--data-dir <dir>] [--admin host:port]
+  weir-agent --config <file.yaml|file.json> [--admin host:port]
 
-  --config  run the proxy engine from this file, with no control plane, and reload it when it changes
-  --admin   serve /metrics (Prometheus), /snapshot, /health and /config on this address
+  --control-plane  the control plane to take config from (env WEIR_CONTROL_PLANE)
+  --token          agent enrollment token, from Settings → Agents (env WEIR_AGENT_TOKEN)
+  --name           this agent's unique name (env WEIR_AGENT_NAME; default: the host name)
+  --labels         labels that listeners select agents by, e.g. env=prod,zone=a (env WEIR_AGENT_LABELS)
+  --data-dir       where the last applied config is kept (env WEIR_AGENT_DATA_DIR; default .weir-agent)
+  --config         standalone: run the proxy engine from this file, with no control plane, and
+                   reload it when it changes
+  --admin          serve /healthz, /readyz, /metrics (Prometheus), /snapshot, /health and /status
+                   on this address (env WEIR_AGENT_ADMIN)
 `;
 
 async function main(): Promise<void> {
   const env = readEnv();
   const logger = createLogger(env.WEIR_LOG_LEVEL);
   const { values } = parseArgs({
-    options: { config: { type: "string" }, admin: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: {
+      config: { type: "string" },
+      "control-plane": { type: "string" },
+      token: { type: "string" },
+      name: { type: "string" },
+      labels: { type: "string" },
+      "data-dir": { type: "string" },
+      admin: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
     strict: true,
   });
-  if (values.help || values.config === undefined) {
+  const controlPlane = values["control-plane"] ?? env.WEIR_CONTROL_PLANE;
+  const admin = values.admin ?? env.WEIR_AGENT_ADMIN;
+  if (values.help || (values.config === undefined && controlPlane === undefined)) {
     process.stdout.write(usage);
     process.exit(values.help ? 0 : 2);
   }
-  const agent = await runStandalone({ configPath: values.config, admin: values.admin, logger });
+  if (values.config !== undefined && controlPlane !== undefined) {
+    throw new Error("--config and --control-plane exclude each other: standalone or connected, not both");
+  }
+
+  let close: () => Promise<void>;
+  if (values.config !== undefined) {
+    const agent = await runStandalone({ configPath: values.config, admin, logger });
+    close = agent.close;
+  } else {
+    const token = values.token ?? env.WEIR_AGENT_TOKEN;
+    if (token === undefined) throw new Error("--token (or WEIR_AGENT_TOKEN) is required with --control-plane");
+    const name = (values.name ?? env.WEIR_AGENT_NAME ?? hostname()).toLowerCase();
+    const labels = parseLabels(values.labels ?? env.WEIR_AGENT_LABELS ?? "");
+    const dataDir = values["data-dir"] ?? env.WEIR_AGENT_DATA_DIR ?? join(process.cwd(), ".weir-agent");
+    const agent = await runConnected({
+      controlPlane: controlPlane as string,
+      token,
+      name,
+      labels,
+      dataDir,
+      admin,
+      logger,
+      softwareVersion: AGENT_VERSION,
+    });
+    close = agent.close;
+  }
   const stop = (signal: string) => {
     logger.info("shutting down: draining connections", { signal });
-    void agent.close().then(() => process.exit(0));
+    void close().then(() => process.exit(0));
   };
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));

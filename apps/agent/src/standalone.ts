@@ -1,15 +1,16 @@
 import { type FSWatcher, watch } from "node:fs";
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import { basename, dirname, resolve } from "node:path";
 import type { EngineConfig } from "@weir/config";
 import { createEngine, type Engine, type Logger } from "@weir/proxy-engine";
+import { adminPort, closeServer, startAdmin } from "./admin";
 import { loadConfigFile } from "./config-file";
 
 export interface StandaloneOptions {
   /** Config file (YAML or JSON). */
   configPath: string;
   logger: Logger;
-  /** `host:port` for the admin endpoints (/metrics, /health, /snapshot, /config); none when unset. */
+  /** `host:port` for the admin endpoints (see admin.ts); none when unset. */
   admin?: string;
   /** Quiet period after a file event before reloading: editors write in several steps. */
   debounceMs?: number;
@@ -72,59 +73,26 @@ export async function runStandalone(options: StandaloneOptions): Promise<Standal
   });
 
   let admin: Server | undefined;
-  if (options.admin !== undefined) admin = await startAdmin(options.admin, engine, () => current);
+  if (options.admin !== undefined)
+    admin = await startAdmin({
+      listen: options.admin,
+      engine,
+      // Standalone serves from the first valid file on, so it is ready once started.
+      readiness: () => ({ ready: true }),
+      status: () => ({ mode: "standalone", config: path, serving: current.version }),
+    });
 
   return {
     engine,
     version: () => engine.config?.version,
     reload,
-    adminPort: () => {
-      const a = admin?.address();
-      return typeof a === "object" && a !== null ? a.port : undefined;
-    },
+    adminPort: () => adminPort(admin),
     close: async () => {
       watcher.close();
       if (timer !== undefined) clearTimeout(timer);
       await reloading;
-      if (admin !== undefined) {
-        const server = admin;
-        await new Promise<void>((r) => server.close(() => r()));
-      }
+      await closeServer(admin);
       await engine.close();
     },
   };
-}
-
-/** Read-only admin endpoints for scrapers and operators; bind it to localhost. */
-async function startAdmin(hostPort: string, engine: Engine, config: () => EngineConfig): Promise<Server> {
-  const colon = hostPort.lastIndexOf(":");
-  const host = colon > 0 ? hostPort.slice(0, colon) : "127.0.0.1";
-  const port = Number(hostPort.slice(colon + 1));
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--admin: "${hostPort}" is not host:port`);
-  const server = createServer((req, res) => {
-    const json = (value: unknown) => {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify(value));
-    };
-    switch (req.url) {
-      case "/metrics":
-        res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-        res.end(engine.metrics.prometheus());
-        return;
-      case "/snapshot":
-        return json(engine.metrics.snapshot());
-      case "/health":
-        return json(engine.health());
-      case "/config":
-        return json({ version: config().version, listeners: engine.listenerInfo() });
-      default:
-        res.writeHead(404, { "content-type": "text/plain" });
-        res.end("try /metrics, /snapshot, /health or /config\n");
-    }
-  });
-  await new Promise<void>((resolveListen, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => resolveListen());
-  });
-  return server;
 }

@@ -14,10 +14,24 @@ function run(...args: string[]) {
 }
 
 describe("weir-agent command line", () => {
-  it("prints its usage and exits 2 without --config", () => {
+  it("prints its usage and exits 2 without --config or --control-plane", () => {
     const r = run();
     expect(r.status).toBe(2);
-    expect(r.stdout).toContain("usage: weir-agent --config <file.yaml|file.json>");
+    expect(r.stdout).toContain("weir-agent --control-plane <url> --token <token>");
+    expect(r.stdout).toContain("weir-agent --config <file.yaml|file.json>");
+  });
+
+  it("refuses --control-plane without a token, and both modes at once", () => {
+    const noToken = spawnSync(process.execPath, [bin, "--control-plane", "http://127.0.0.1:1"], {
+      encoding: "utf8",
+      timeout: 30_000,
+      env: { ...process.env, WEIR_AGENT_TOKEN: "" },
+    });
+    expect(noToken.status).toBe(1);
+    expect(noToken.stderr).toContain("--token (or WEIR_AGENT_TOKEN) is required");
+    const both = run("--control-plane", "http://127.0.0.1:1", "--config", "x.yaml");
+    expect(both.status).toBe(1);
+    expect(both.stderr).toContain("--config and --control-plane exclude each other");
   });
 
   it("refuses an invalid file at start-up, naming every bad field, and exits 1", () => {

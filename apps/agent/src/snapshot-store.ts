@@ -1,0 +1,74 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { type EngineConfig, parseEngineConfig } from "@weir/config";
+
+/** What the agent keeps on disk: the last config it applied, as it received it. */
+export interface StoredSnapshot {
+  version: number;
+  /** The config as the control plane sent it (validated again when loaded). */
+  config: unknown;
+  savedAt: string;
+}
+
+const FILE = "config.json";
+
+/**
+ * The agent's data directory holds the last applied config so that a restart serves traffic at
+ * once, before (or without) the control plane. Writes are atomic: a new file is written and
+ * fsynced beside the old one, then renamed over it, then the directory is fsynced; a crash at any
+ * point leaves either the old snapshot or the new one, never a torn file.
+ */
+export class SnapshotStore {
+  constructor(readonly dir: string) {}
+
+  get path(): string {
+    return join(this.dir, FILE);
+  }
+
+  async save(version: number, config: unknown): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const body = JSON.stringify({ version, config, savedAt: new Date().toISOString() } satisfies StoredSnapshot);
+    const tmp = join(this.dir, `.${FILE}.${randomBytes(6).toString("hex")}.tmp`);
+    const file = await open(tmp, "w", 0o600);
+    try {
+      await file.writeFile(body);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    try {
+      await rename(tmp, this.path);
+    } catch (error) {
+      await rm(tmp, { force: true });
+      throw error;
+    }
+    const dir = await open(this.dir, "r");
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  }
+
+  /**
+   * The stored snapshot, validated; `undefined` when there is none. A snapshot that no longer
+   * parses (written by another version, edited by hand) is reported, not served.
+   */
+  async load(): Promise<{ version: number; config: EngineConfig; raw: unknown } | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.path, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw error;
+    }
+    let stored: StoredSnapshot;
+    try {
+      stored = JSON.parse(text) as StoredSnapshot;
+    } catch (error) {
+      throw new Error(`${this.path}: not valid JSON (${(error as Error).message})`);
+    }
+    return { version: stored.version, config: parseEngineConfig(stored.config), raw: stored.config };
+  }
+}

@@ -1,0 +1,250 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort } from "@weir/db/testing";
+import { io } from "socket.io-client";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type ConnectedAgent, runConnected } from "../src/connected";
+import { createLogger } from "../src/log";
+import { countAnswers, type NamedBackend, startNamedBackend } from "./support/backends";
+import { eventually, startTestHub, type TestHub } from "./support/hub";
+
+// A real control plane in this process (Postgres, API, hub) and real agents with real engines,
+// talking over real Socket.IO connections, carrying real HTTP traffic to real backends.
+
+let cp: TestHub;
+let backends: NamedBackend[];
+const cleanups: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  cp = await startTestHub();
+  backends = await Promise.all(["a", "b", "c"].map((n) => startNamedBackend(n)));
+});
+afterAll(async () => {
+  await Promise.all(backends.map((b) => b.close()));
+  await cp.close();
+});
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function agent(options: {
+  token: string;
+  name: string;
+  labels?: Record<string, string>;
+  dataDir?: string;
+  protocolVersion?: number;
+}): Promise<ConnectedAgent & { dataDir: string; logs: string[] }> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "weir-agent-data-")));
+  const logs: string[] = [];
+  const a = await runConnected({
+    controlPlane: cp.url,
+    token: options.token,
+    name: options.name,
+    labels: options.labels ?? {},
+    dataDir,
+    softwareVersion: "0.1.0-test",
+    logger: createLogger("debug", (line) => logs.push(line)),
+    reconnectMinMs: 100,
+    reconnectMaxMs: 500,
+    ...(options.protocolVersion !== undefined ? { protocolVersion: options.protocolVersion } : {}),
+  });
+  cleanups.push(async () => {
+    await a.close();
+    if (options.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
+  });
+  return Object.assign(a, { dataDir, logs });
+}
+
+/** A pool over backends a and b, weights 1:1, and one listener per agent label `agent=<name>`. */
+async function setUpPool(name: string, agents: string[]) {
+  const pool = await cp.admin.pools.create({
+    name,
+    algorithm: "weighted_round_robin",
+    healthCheck: { type: "none" },
+  });
+  const ids: string[] = [];
+  for (const b of backends.slice(0, 2)) {
+    const added = await cp.admin.backends.add({ poolId: pool.item.id, host: "127.0.0.1", port: b.port, weight: 100 });
+    ids.push(added.item.id);
+  }
+  const ports: Record<string, number> = {};
+  for (const a of agents) {
+    ports[a] = await freePort();
+    const listener = await cp.admin.listeners.create({
+      name: `${name}-${a}`,
+      port: ports[a],
+      bindAddress: "127.0.0.1",
+      agentSelector: { agent: a },
+      defaultPoolId: pool.item.id,
+    });
+    expect(listener.configVersion).toBeGreaterThan(0);
+  }
+  return { poolId: pool.item.id, backendIds: ids, ports };
+}
+
+describe("connected agent", () => {
+  it("runs the config the hub pushes, acks it, and follows a weight change", async () => {
+    const { token } = await cp.enrollmentToken();
+    const { poolId, backendIds, ports } = await setUpPool("weights", ["w1", "w2"]);
+    const a1 = await agent({ token, name: "w1", labels: { agent: "w1" } });
+    const a2 = await agent({ token, name: "w2", labels: { agent: "w2" } });
+    await Promise.all([a1.welcomed, a2.welcomed]);
+    const latest = await eventually(() => cp.hub().latestVersion(), "a config version");
+    expect((await cp.hub().waitForAcks(latest)).complete).toBe(true);
+    for (const [name, port] of Object.entries(ports)) {
+      const counts = await countAnswers(port as number, 200);
+      expect(counts, `through ${name}`).toEqual({ a: 100, b: 100 });
+    }
+
+    // 1:3 through the API; both agents ack it, and the split through each follows.
+    const row = await cp.admin.pools.get({ id: poolId });
+    const b = row.backends.find((x) => x.id === backendIds[1])!;
+    const change = await cp.admin.backends.update({ id: b.id, version: b.version, weight: 300 });
+    const acks = await cp.hub().waitForAcks(change.configVersion, { pool: "weights", timeoutMs: 5000 });
+    expect(acks).toEqual({ complete: true, pending: [] });
+    for (const port of Object.values(ports)) {
+      const counts = await countAnswers(port as number, 400);
+      expect(counts).toEqual({ a: 100, b: 300 });
+    }
+    const listed = await cp.admin.agents.list();
+    for (const name of ["w1", "w2"]) {
+      const row = listed.find((x) => x.name === name);
+      expect(row).toMatchObject({ connected: true, appliedConfigVersion: change.configVersion, lastError: null });
+    }
+  });
+
+  it("nacks an invalid snapshot forced past validation, keeps serving, and the API says why", async () => {
+    const { token } = await cp.enrollmentToken();
+    const { ports } = await setUpPool("forced", ["f1"]);
+    const a = await agent({ token, name: "f1", labels: { agent: "f1" } });
+    await a.welcomed;
+    const good = await eventually(() => cp.hub().latestVersion(), "a version");
+    await cp.hub().waitForAcks(good);
+    expect(a.engine.config?.version).toBe(good);
+
+    // Written behind the API's back: the stored snapshot names an algorithm no engine knows.
+    const latest = await cp.db.configVersion.findFirstOrThrow({ orderBy: { number: "desc" } });
+    const snapshot = structuredClone(latest.snapshot) as {
+      engine: { version: number; pools: Array<{ name: string; algorithm: string }> };
+    };
+    const bad = latest.number + 1;
+    snapshot.engine.version = bad;
+    for (const p of snapshot.engine.pools) if (p.name === "forced") p.algorithm = "fastest";
+    await cp.db.configVersion.create({
+      data: { number: bad, snapshot: snapshot as never, hash: "forced", summary: "forced" },
+    });
+    await cp.db.$executeRaw`SELECT pg_notify('weir_config_version', ${String(bad)})`;
+
+    const row = await eventually(async () => {
+      const r = (await cp.admin.agents.list()).find((x) => x.name === "f1");
+      return r?.rejectedConfigVersion === bad ? r : undefined;
+    }, "the agent's refusal to be recorded");
+    expect(row.lastError).toContain("WEIR_E_INVALID_CONFIG");
+    expect(row.lastError).toMatch(/pools\[\d+\]\.algorithm/);
+    expect(row.appliedConfigVersion).toBe(good);
+    expect(a.engine.config?.version).toBe(good);
+    expect(await countAnswers(ports.f1 as number, 20)).toEqual({ a: 10, b: 10 });
+    expect(a.logs.join("\n")).toContain("config refused; still running the previous one");
+  });
+
+  it("refuses a wrong token, a revoked one (dropping its agent) and an unknown protocol, saying why", async () => {
+    const wrong = await agent({ token: "weir_agt_not-a-real-token", name: "intruder" });
+    await eventually(() => wrong.lastError(), "a refusal");
+    expect(wrong.lastError()).toMatch(/WEIR_E_AGENT_UNAUTHORIZED: the enrollment token is not valid/);
+    expect(wrong.connected()).toBe(false);
+    expect((await cp.admin.agents.list()).some((x) => x.name === "intruder")).toBe(false);
+
+    const { id, token } = await cp.enrollmentToken("to-revoke");
+    const a = await agent({ token, name: "revokee" });
+    await a.welcomed;
+    await cp.admin.enrollmentTokens.revoke({ id });
+    await eventually(() => !a.connected() && a.lastError()?.includes("revoked"), "the agent to be dropped and refused");
+    expect(a.lastError()).toMatch(/WEIR_E_AGENT_UNAUTHORIZED: the enrollment token was revoked/);
+
+    const { token: ok } = await cp.enrollmentToken();
+    const old = await agent({ token: ok, name: "from-the-future", protocolVersion: 99 });
+    await eventually(() => old.lastError(), "a refusal");
+    expect(old.lastError()).toMatch(
+      /WEIR_E_PROTOCOL_VERSION: protocol version 99 is not supported; this control plane accepts 1/,
+    );
+  });
+
+  it("drops a malformed telemetry message and logs it; the hub keeps serving", async () => {
+    const { token } = await cp.enrollmentToken();
+    const before = cp.hub().stats().malformed;
+    const raw = io(`${cp.url}/agents`, {
+      transports: ["websocket"],
+      auth: { token, name: "garbled", softwareVersion: "x", protocolVersion: 1 },
+    });
+    cleanups.push(async () => {
+      raw.close();
+    });
+    await new Promise<void>((resolve, reject) => {
+      raw.once("welcome", () => resolve());
+      raw.once("connect_error", reject);
+    });
+    raw.emit("telemetry", { seq: "one", backends: [{ pool: 42 }] });
+    raw.emit("health", { transitions: [] });
+    raw.emit("config:ack", { version: -1 });
+    await eventually(() => cp.hub().stats().malformed >= before + 3, "the messages to be dropped");
+    expect(cp.logs.some((l) => l.includes("dropped a malformed telemetry message from agent garbled: seq"))).toBe(true);
+    // Still serving: another agent connects and is welcomed.
+    const fine = await agent({ token, name: "fine" });
+    await fine.welcomed;
+  });
+
+  it("serves its stored config after a restart while the control plane is down, then resyncs", async () => {
+    const { token } = await cp.enrollmentToken();
+    const { poolId, backendIds, ports } = await setUpPool("outage", ["o1"]);
+    const dataDir = await mkdtemp(join(tmpdir(), "weir-agent-keep-"));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const first = await agent({ token, name: "o1", labels: { agent: "o1" }, dataDir });
+    await first.welcomed;
+    const version = await eventually(() => cp.hub().latestVersion(), "a version");
+    await cp.hub().waitForAcks(version);
+    await first.close();
+
+    await cp.stopHub();
+    // Changed while the hub is down: b gets all the traffic.
+    const pool = await cp.admin.pools.get({ id: poolId });
+    const a = pool.backends.find((x) => x.id === backendIds[0])!;
+    const change = await cp.admin.backends.update({ id: a.id, version: a.version, weight: 0 });
+
+    const second = await agent({ token, name: "o1", labels: { agent: "o1" }, dataDir });
+    expect(second.engine.config?.version).toBe(version);
+    expect(await countAnswers(ports.o1 as number, 20)).toEqual({ a: 10, b: 10 });
+    expect(second.connected()).toBe(false);
+
+    await cp.startHub();
+    await eventually(() => second.engine.config?.version === change.configVersion, "the agent to resync");
+    expect(await countAnswers(ports.o1 as number, 20)).toEqual({ b: 20 });
+  });
+
+  it("reports per-backend telemetry that the hub merges across agents", async () => {
+    const { token } = await cp.enrollmentToken();
+    const { ports } = await setUpPool("metered", ["m1", "m2"]);
+    const m1 = await agent({ token, name: "m1", labels: { agent: "m1" } });
+    const m2 = await agent({ token, name: "m2", labels: { agent: "m2" } });
+    await Promise.all([m1.welcomed, m2.welcomed]);
+    await cp.hub().waitForAcks(await eventually(() => cp.hub().latestVersion(), "a version"));
+    await countAnswers(ports.m1 as number, 100);
+    await countAnswers(ports.m2 as number, 60);
+    const totals = await eventually(() => {
+      const history = cp.hub().poolHistory("metered");
+      const requests = history.reduce((sum, t) => sum + t.total.requests, 0);
+      return requests >= 160 ? history : undefined;
+    }, "160 requests in the live series");
+    const requests = totals.reduce((sum, t) => sum + t.total.requests, 0);
+    const s2xx = totals.reduce((sum, t) => sum + t.total.s2xx, 0);
+    expect(requests).toBe(160);
+    expect(s2xx).toBe(160);
+    const last = totals[totals.length - 1]!;
+    expect(last.backends.map((b) => [b.health, b.agents])).toEqual([
+      ["healthy", 2],
+      ["healthy", 2],
+    ]);
+    const busy = totals.filter((t) => t.total.requests > 0);
+    expect(busy.every((t) => t.total.p50Ms !== null && t.total.p99Ms! >= t.total.p50Ms!)).toBe(true);
+  });
+});
