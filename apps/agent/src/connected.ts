@@ -36,6 +36,8 @@ export interface ConnectedOptions {
   reconnectMaxMs?: number;
   /** Protocol version announced; tests use it to check refusals. */
   protocolVersion?: number;
+  /** Called after each pushed version is applied and stored, just before its ack is sent. */
+  onApplied?: (version: number, applyMs: number) => void;
 }
 
 export interface ConnectedAgent {
@@ -228,6 +230,7 @@ export async function runConnected(options: ConnectedOptions): Promise<Connected
     const applyMs = performance.now() - started;
     if (running !== applied.version)
       logger.info("config applied", { version: applied.version, previous: running, applyMs: Math.round(applyMs) });
+    options.onApplied?.(applied.version, applyMs);
     socket.emit("config:ack", { version: applied.version, applyMs });
   };
 

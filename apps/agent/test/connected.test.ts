@@ -30,6 +30,8 @@ afterEach(async () => {
 
 async function agent(options: {
   token: string;
+  controlPlane?: string;
+  admin?: string;
   name: string;
   labels?: Record<string, string>;
   dataDir?: string;
@@ -38,13 +40,14 @@ async function agent(options: {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "weir-agent-data-")));
   const logs: string[] = [];
   const a = await runConnected({
-    controlPlane: cp.url,
+    controlPlane: options.controlPlane ?? cp.url,
     token: options.token,
     name: options.name,
     labels: options.labels ?? {},
     dataDir,
     softwareVersion: "0.1.0-test",
     logger: createLogger("debug", (line) => logs.push(line)),
+    admin: options.admin,
     reconnectMinMs: 100,
     reconnectMaxMs: 500,
     ...(options.protocolVersion !== undefined ? { protocolVersion: options.protocolVersion } : {}),
@@ -211,14 +214,37 @@ describe("connected agent", () => {
     const a = pool.backends.find((x) => x.id === backendIds[0])!;
     const change = await cp.admin.backends.update({ id: a.id, version: a.version, weight: 0 });
 
-    const second = await agent({ token, name: "o1", labels: { agent: "o1" }, dataDir });
+    const second = await agent({ token, name: "o1", labels: { agent: "o1" }, dataDir, admin: "127.0.0.1:0" });
     expect(second.engine.config?.version).toBe(version);
     expect(await countAnswers(ports.o1 as number, 20)).toEqual({ a: 10, b: 10 });
     expect(second.connected()).toBe(false);
+    // Ready (it serves), though not connected; probes and scrapers see both.
+    const admin = `http://127.0.0.1:${second.adminPort()}`;
+    expect((await fetch(`${admin}/readyz`)).status).toBe(200);
+    expect(await (await fetch(`${admin}/status`)).json()).toMatchObject({ connected: false, configVersion: version });
+    expect(await (await fetch(`${admin}/metrics`)).text()).toContain("weir_config_version ");
 
     await cp.startHub();
     await eventually(() => second.engine.config?.version === change.configVersion, "the agent to resync");
     expect(await countAnswers(ports.o1 as number, 20)).toEqual({ b: 20 });
+  });
+
+  it("gets a change made through one control-plane replica while connected to another", async () => {
+    const { token } = await cp.enrollmentToken();
+    const { poolId, backendIds, ports } = await setUpPool("replicated", ["r1"]);
+    // The replica polls only once a minute: what reaches it in time is the NOTIFY.
+    const replica = await cp.startReplica();
+    cleanups.push(() => replica.close());
+    const a = await agent({ token, name: "r1", labels: { agent: "r1" }, controlPlane: replica.url });
+    await a.welcomed;
+    await eventually(() => a.engine.config !== undefined, "the first config");
+    const pool = await cp.admin.pools.get({ id: poolId });
+    const b = pool.backends.find((x) => x.id === backendIds[1]);
+    if (b === undefined) throw new Error("backend b missing");
+    const change = await cp.admin.backends.drain({ id: b.id, version: b.version });
+    const acks = await replica.hub.waitForAcks(change.configVersion, { pool: "replicated", timeoutMs: 10_000 });
+    expect(acks.complete).toBe(true);
+    expect(await countAnswers(ports.r1 as number, 10)).toEqual({ a: 10 });
   });
 
   it("reports per-backend telemetry that the hub merges across agents", async () => {

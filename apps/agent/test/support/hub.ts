@@ -23,6 +23,8 @@ export interface TestHub {
   enrollmentToken(name?: string): Promise<{ id: string; token: string }>;
   stopHub(): Promise<void>;
   startHub(): Promise<void>;
+  /** Another control-plane replica's hub on the same database, as a separate Socket.IO server. */
+  startReplica(): Promise<{ url: string; hub: Hub; close(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -91,6 +93,26 @@ export async function startTestHub(): Promise<TestHub> {
     },
     stopHub,
     startHub,
+    async startReplica() {
+      const replicaServer = createServer((_req, res) => {
+        res.writeHead(404);
+        res.end();
+      });
+      const replicaIo = new SocketServer(replicaServer, { serveClient: false });
+      const replica = createHub({ io: replicaIo, db, databaseUrl: postgres.url, logger, pollMs: 60_000 });
+      const replicaPort = await freePort();
+      await new Promise<void>((resolve) => replicaServer.listen(replicaPort, "127.0.0.1", resolve));
+      return {
+        url: `http://127.0.0.1:${replicaPort}`,
+        hub: replica,
+        async close() {
+          await replica.close();
+          replicaIo.close();
+          replicaServer.closeAllConnections();
+          await new Promise((resolve) => replicaServer.close(resolve));
+        },
+      };
+    },
     async close() {
       await stopHub();
       await db.$disconnect();

@@ -6,7 +6,7 @@ const MAX_POINTS = 2000;
 
 /**
  * A pool's (or one backend's) traffic over [from, to] at `resolution` seconds per point, from the
- * stored 10-second rollups. Coarser points sum the counts and merge the latency histograms, so
+ * stored 10-second rollups, or the 5-minute ones where the 10-second rows have expired. Coarser points sum the counts and merge the latency histograms, so
  * their percentiles are true percentiles, not averages of percentiles.
  */
 export async function metricSeries(options: {
@@ -34,7 +34,7 @@ export async function metricSeries(options: {
     where: {
       poolId: options.poolId,
       backendId: options.backendId ?? "",
-      resolutionSec: 10,
+      resolutionSec: { in: [10, 300] },
       bucketStart: { gte: from, lte: to },
     },
     orderBy: { bucketStart: "asc" },
@@ -47,7 +47,10 @@ export async function metricSeries(options: {
     bucket.push(row);
     buckets.set(at, bucket);
   }
-  return [...buckets.entries()].map(([at, group]) => {
+  return [...buckets.entries()].map(([at, all]) => {
+    // 10-second rows where they still exist; past their retention, the 5-minute rows made from them.
+    const fine = all.filter((row) => row.resolutionSec === 10);
+    const group = fine.length > 0 ? fine : all;
     const histograms = group.flatMap((row) => {
       const parsed = histogramSnapshotSchema.safeParse(row.latency);
       return parsed.success ? [parsed.data as HistogramSnapshot] : [];
