@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -121,9 +121,41 @@ http {
 
 export interface WrkResult {
   rps: number;
+  /** Requests completed in the run (wrk's "N requests in"). */
+  requests: number;
   p50Ms: number;
   p99Ms: number;
   errors: number;
+}
+
+/** Clock ticks per second of /proc's utime and stime (`getconf CLK_TCK`; 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * CPU time (user + system, all threads) used so far by a process and every descendant (NGINX's
+ * worker is its master's child), in microseconds, from /proc. Unlike req/s this barely moves
+ * when other work competes for the cores: it counts the work the proxy did, not how long it
+ * waited for a core. Resolution is one clock tick (10 ms), so runs must be seconds long.
+ */
+export function cpuMicros(pid: number): number {
+  let ticks = 0;
+  const stack = [pid];
+  while (stack.length > 0) {
+    const p = stack.pop() as number;
+    try {
+      // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+      for (const task of readdirSync(`/proc/${p}/task`)) {
+        const children = readFileSync(`/proc/${p}/task/${task}/children`, "utf8").trim();
+        if (children !== "") for (const c of children.split(" ")) stack.push(Number(c));
+      }
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return (ticks * 1_000_000) / TICKS_PER_SECOND;
 }
 
 function toMs(value: string): number {
@@ -147,10 +179,11 @@ export function wrk(
   }
   const out = execFileSync(wrkPath, [...args, url], { encoding: "utf8" });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
   const p50 = /\s50%\s+(\S+)/.exec(out)?.[1] ?? "";
   const p99 = /\s99%\s+(\S+)/.exec(out)?.[1] ?? "";
   const errors =
     Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0) +
     [...out.matchAll(/(connect|read|write|timeout) (\d+)/g)].reduce((s, m) => s + Number(m[2]), 0);
-  return { rps, p50Ms: toMs(p50), p99Ms: toMs(p99), errors };
+  return { rps, requests, p50Ms: toMs(p50), p99Ms: toMs(p99), errors };
 }

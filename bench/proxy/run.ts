@@ -10,8 +10,16 @@
  * median round counts for every proxy alike (and the spread is printed): on a shared 2-core VM a
  * single run swings by ±15%, so one round proves nothing and the best round flatters.
  *
+ * Beside req/s, every run reads the CPU time (user + system) the proxy process used during it from
+ * /proc and divides by the requests served: CPU µs per request. On a shared machine req/s also
+ * measures how often the proxy waited for a core; CPU per request measures the work it did, so it
+ * is the figure to compare when other work runs at the same time.
+ *
  * Env: BENCH_SECONDS (default 10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (64), BENCH_ONLY (comma
- * list of names), WEIR_BENCH_UPSTREAM (native | undici: Weir's upstream client).
+ * list of names), BENCH_PORT_BASE (19100: backend, proxies on the next ports), WEIR_BENCH_UPSTREAM
+ * (native | undici: Weir's upstream client), WEIR_BENCH_BASELINE (path to another copy of the
+ * engine's `src/index.ts`, e.g. the last commit's: run as `weir-baseline` beside Weir, for a
+ * before/after in one run).
  */
 
 import { writeFileSync } from "node:fs";
@@ -20,21 +28,25 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Agent, request } from "undici";
-import { ensureTools, nginxConf, start, stop, stopAll, type WrkResult, waitForPort, work, wrk } from "./lib";
+import { cpuMicros, ensureTools, nginxConf, start, stop, stopAll, type WrkResult, waitForPort, work, wrk } from "./lib";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ONLY = process.env.BENCH_ONLY?.split(",");
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+const BASE = Number(process.env.BENCH_PORT_BASE ?? 19100);
+const BASELINE = process.env.WEIR_BENCH_BASELINE;
 const PORT = {
-  backend: 19100,
-  weir: 19101,
-  nginx: 19102,
-  haproxy: 19103,
-  "node-http-proxy": 19104,
-  "fastify-http-proxy": 19105,
-  "undici-pool": 19106,
+  backend: BASE,
+  weir: BASE + 1,
+  nginx: BASE + 2,
+  haproxy: BASE + 3,
+  "node-http-proxy": BASE + 4,
+  "fastify-http-proxy": BASE + 5,
+  "undici-pool": BASE + 6,
+  "weir-baseline": BASE + 7,
+  split: BASE + 10,
 };
 
 const tools = ensureTools();
@@ -59,6 +71,19 @@ const proxies: Array<{ name: string; port: number; launch: () => ReturnType<type
         WEIR_BENCH_UPSTREAM: process.env.WEIR_BENCH_UPSTREAM ?? "native",
       }),
   },
+  ...(BASELINE === undefined
+    ? []
+    : [
+        {
+          name: "weir-baseline",
+          port: PORT["weir-baseline"],
+          launch: () =>
+            nodeServer("weir.ts", PORT["weir-baseline"], [PORT.backend], {
+              WEIR_BENCH_UPSTREAM: process.env.WEIR_BENCH_UPSTREAM ?? "native",
+              WEIR_BENCH_ENGINE: BASELINE,
+            }),
+        },
+      ]),
   {
     name: "nginx",
     port: PORT.nginx,
@@ -116,27 +141,46 @@ backend b
   },
 ];
 
-async function measure(port: number, options: { delayMs?: number; connections?: number } = {}): Promise<WrkResult> {
+interface Run extends WrkResult {
+  /** CPU time the proxy process (and its children) used per request served, in µs. */
+  cpuUs: number;
+}
+
+/** A warm-up, then the measured run; `pid` is the process whose CPU time is counted. */
+async function measure(
+  port: number,
+  pid: number | undefined,
+  options: { delayMs?: number; connections?: number } = {},
+): Promise<Run> {
   const url = `http://127.0.0.1:${port}/`;
   wrk(tools.wrk, url, { seconds: 3, connections: options.connections ?? CONNECTIONS, delayMs: options.delayMs });
-  return wrk(tools.wrk, url, {
+  const cpuBefore = pid === undefined ? 0 : cpuMicros(pid);
+  const r = wrk(tools.wrk, url, {
     seconds: SECONDS,
     connections: options.connections ?? CONNECTIONS,
     delayMs: options.delayMs,
   });
+  const cpu = pid === undefined ? Number.NaN : cpuMicros(pid) - cpuBefore;
+  return { ...r, cpuUs: cpu / Math.max(1, r.requests) };
 }
 
 /** The round with the median req/s (upper median for an even count). */
-function median(rs: WrkResult[]): WrkResult {
+function median(rs: Run[]): Run {
   const sorted = [...rs].sort((a, b) => a.rps - b.rps);
-  return sorted[Math.floor(sorted.length / 2)] as WrkResult;
+  return sorted[Math.floor(sorted.length / 2)] as Run;
 }
 
-async function withProxy<T>(p: (typeof proxies)[number], fn: () => Promise<T>): Promise<T> {
+/** Median CPU µs per request over the rounds, taken on its own (it need not be the req/s median round's). */
+function medianCpu(rs: Run[]): number {
+  const sorted = rs.map((r) => r.cpuUs).sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+async function withProxy<T>(p: (typeof proxies)[number], fn: (pid: number | undefined) => Promise<T>): Promise<T> {
   const child = p.launch();
   try {
     await waitForPort(p.port);
-    return await fn();
+    return await fn(child.pid);
   } finally {
     await stop(child);
   }
@@ -159,7 +203,7 @@ async function weightedSplit(algorithm: string): Promise<number[]> {
     ),
   );
   const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  const port = 19110;
+  const port = PORT.split;
   const child = nodeServer("weir.ts", port, ports, { WEIR_BENCH_ALGORITHM: algorithm, WEIR_BENCH_WEIGHTS: "3,2,1" });
   const agent = new Agent({ connections: 16 });
   try {
@@ -192,34 +236,47 @@ async function main(): Promise<void> {
     `node ${process.version}, ${SECONDS}s per run, wrk -t1 -c${CONNECTIONS}, backend: one Node http process answering 12 bytes\n`,
   );
 
-  const direct = await measure(PORT.backend);
-  const rounds = new Map<string, WrkResult[]>();
+  const direct = await measure(PORT.backend, backend.pid);
+  const rounds = new Map<string, Run[]>();
   for (let round = 1; round <= ROUNDS; round++) {
     for (const p of proxies) {
       if (ONLY && !ONLY.includes(p.name)) continue;
-      const r = await withProxy(p, () => measure(p.port));
+      const r = await withProxy(p, (pid) => measure(p.port, pid));
       rounds.set(p.name, [...(rounds.get(p.name) ?? []), r]);
       console.log(
-        `  round ${round}  ${p.name.padEnd(20)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${r.p99Ms.toFixed(2)} ms${r.errors ? `  (${r.errors} errors)` : ""}`,
+        `  round ${round}  ${p.name.padEnd(20)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${r.p99Ms.toFixed(2)} ms  ${r.cpuUs.toFixed(1).padStart(6)} CPU µs/req${r.errors ? `  (${r.errors} errors)` : ""}`,
       );
     }
   }
 
-  const results = new Map<string, WrkResult>();
-  for (const [name, rs] of rounds) results.set(name, median(rs));
+  const results = new Map<string, Run>();
+  const cpu = new Map<string, number>();
+  for (const [name, rs] of rounds) {
+    results.set(name, median(rs));
+    cpu.set(name, medianCpu(rs));
+  }
   const weir = results.get("weir");
-  console.log(`\nMedian of ${ROUNDS} rounds (the round whose req/s is the median; range in brackets):`);
-  console.log("| proxy | req/s | req/s range | p50 ms | p99 ms | Weir ÷ proxy (req/s) |");
-  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+  const weirCpu = cpu.get("weir");
   console.log(
-    `| (backend direct) | ${direct.rps.toFixed(0)} | | ${direct.p50Ms.toFixed(2)} | ${direct.p99Ms.toFixed(2)} | |`,
+    `\nMedian of ${ROUNDS} rounds (req/s: the round whose req/s is the median, range in brackets; CPU µs per request: median on its own):`,
+  );
+  console.log(
+    "| proxy | req/s | req/s range | p50 ms | p99 ms | CPU µs/req | CPU range | Weir ÷ proxy (req/s) | proxy CPU ÷ Weir CPU |",
+  );
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+  console.log(
+    `| (backend direct) | ${direct.rps.toFixed(0)} | | ${direct.p50Ms.toFixed(2)} | ${direct.p99Ms.toFixed(2)} | ${direct.cpuUs.toFixed(1)} | | | |`,
   );
   for (const [name, r] of results) {
     const ratio = weir && name !== "weir" ? `${(weir.rps / r.rps).toFixed(2)}×` : "";
     const all = (rounds.get(name) ?? []).map((x) => x.rps);
     const range = `${Math.min(...all).toFixed(0)}–${Math.max(...all).toFixed(0)}`;
+    const c = cpu.get(name) as number;
+    const cpus = (rounds.get(name) ?? []).map((x) => x.cpuUs);
+    const cpuRange = `${Math.min(...cpus).toFixed(1)}–${Math.max(...cpus).toFixed(1)}`;
+    const cpuRatio = weirCpu !== undefined && name !== "weir" ? `${(c / weirCpu).toFixed(2)}×` : "";
     console.log(
-      `| ${name} | ${r.rps.toFixed(0)} | ${range} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${ratio} |`,
+      `| ${name} | ${r.rps.toFixed(0)} | ${range} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${c.toFixed(1)} | ${cpuRange} | ${ratio} | ${cpuRatio} |`,
     );
   }
 
@@ -233,9 +290,10 @@ async function main(): Promise<void> {
     const delayMs = 4;
     const connections = Math.max(1, Math.round((target * (delayMs + 1)) / 1000));
     const paced = { delayMs, connections };
-    const base = await measure(PORT.backend, paced);
-    const atHalf = await withProxy(proxies[0] as (typeof proxies)[number], () => measure(PORT.weir, paced));
-    const nginxAtHalf = await withProxy(proxies[1] as (typeof proxies)[number], () => measure(PORT.nginx, paced));
+    const byName = (name: string) => proxies.find((p) => p.name === name) as (typeof proxies)[number];
+    const base = await measure(PORT.backend, undefined, paced);
+    const atHalf = await withProxy(byName("weir"), (pid) => measure(PORT.weir, pid, paced));
+    const nginxAtHalf = await withProxy(byName("nginx"), (pid) => measure(PORT.nginx, pid, paced));
     console.log(
       `\nAt half NGINX's maximum (${target.toFixed(0)} req/s target; ${connections} connections, ${delayMs} ms pause each):`,
     );
@@ -260,14 +318,15 @@ async function main(): Promise<void> {
   }
   if (weir) {
     const goals = [
-      ["≥ 2× node-http-proxy", results.get("node-http-proxy"), 2],
-      ["≥ 0.6× NGINX", nginx, 0.6],
+      ["≥ 2× node-http-proxy", "node-http-proxy", 2],
+      ["≥ 0.6× NGINX", "nginx", 0.6],
     ] as const;
     console.log("");
-    for (const [label, other, want] of goals) {
+    for (const [label, name, want] of goals) {
+      const other = results.get(name);
       if (other)
         console.log(
-          `  goal ${label}: ${(weir.rps / other.rps).toFixed(2)}× ${weir.rps / other.rps >= want ? "met" : "NOT met"}`,
+          `  goal ${label}: ${(weir.rps / other.rps).toFixed(2)}× ${weir.rps / other.rps >= want ? "met" : "NOT met"} (by CPU per request: ${((cpu.get(name) as number) / (weirCpu as number)).toFixed(2)}×)`,
         );
     }
   }

@@ -1,5 +1,16 @@
-/** Weir as benchmarked: one process, the engine with one HTTP listener and one pool. */
-import { createEngine } from "@weir/proxy-engine";
+/**
+ * Weir as benchmarked: one process, the engine with one HTTP listener and one pool.
+ * `WEIR_BENCH_ENGINE` loads another copy of the engine (a path to its `src/index.ts`, e.g. a
+ * checkout of the previous commit) so a change can be measured against it in one run.
+ */
+
+import { pathToFileURL } from "node:url";
+import type * as Weir from "@weir/proxy-engine";
+
+const enginePath = process.env.WEIR_BENCH_ENGINE;
+const { createEngine } = (await import(
+  enginePath === undefined ? "@weir/proxy-engine" : pathToFileURL(enginePath).href
+)) as typeof Weir;
 
 const [port, ...backends] = process.argv.slice(2).map(Number);
 const algorithm = process.env.WEIR_BENCH_ALGORITHM ?? "round_robin";
