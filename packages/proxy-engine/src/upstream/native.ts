@@ -1,8 +1,16 @@
-// Node's own HTTP/1.1 parser (llhttp compiled to native code), as its http client and server use it.
-// @ts-expect-error: `_http_common` is Node's internal-but-public module; it has no type declarations.
-import common from "node:_http_common";
 import { connect, type Socket } from "node:net";
 import type { Readable } from "node:stream";
+import {
+  HTTPParser,
+  kOnBody,
+  kOnExecute,
+  kOnHeaders,
+  kOnHeadersComplete,
+  kOnMessageComplete,
+  type NativeParser,
+  parserResource,
+  releaseParser,
+} from "../util/llhttp";
 import {
   UPSTREAM_BODY_TIMEOUT,
   UPSTREAM_CLOSED,
@@ -14,24 +22,6 @@ import {
   type UpstreamRequest,
   upstreamError,
 } from "./types";
-
-interface NativeParser {
-  initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
-  consume(handle: unknown): void;
-  unconsume(): void;
-  finish(): Error | undefined;
-  close(): void;
-  free(): void;
-  [key: number]: unknown;
-}
-const HTTPParser = (common as { HTTPParser: { new (): NativeParser; RESPONSE: number; [k: string]: number } })
-  .HTTPParser;
-const kOnHeaders = HTTPParser.kOnHeaders as number;
-const kOnHeadersComplete = HTTPParser.kOnHeadersComplete as number;
-const kOnBody = HTTPParser.kOnBody as number;
-const kOnMessageComplete = HTTPParser.kOnMessageComplete as number;
-const kOnExecute = HTTPParser.kOnExecute as number;
-const parserResource = {};
 
 /**
  * Timeouts are checked by one sweep every SWEEP_MS over the connections that have a deadline,
@@ -395,7 +385,7 @@ class Connection {
     } catch {
       // not consumed (never connected)
     }
-    this.parser.free();
+    releaseParser(this.parser);
     if (this.opened) this.pool.options.onConnectionClosed();
     this.pool.remove(this, wasIdle);
     const handler = this.handler;
