@@ -38,7 +38,10 @@ export function compileRoute(
   const exact = hosts.filter((h) => !h.startsWith("*.")).map((h) => h.toLowerCase());
   const lowerSet = (names: readonly string[]) =>
     names.length > 0 ? new Set(names.map((n) => n.toLowerCase())) : undefined;
-  const flatten = (record: Readonly<Record<string, string>>) => Object.entries(record).flat();
+  // Heads are written as latin1 strings (one byte per character): a configured value's non-ASCII
+  // characters are stored as their UTF-8 bytes, so they go out as UTF-8 instead of truncated.
+  const flatten = (record: Readonly<Record<string, string>>) =>
+    Object.entries(record).flatMap(([name, value]) => [name, Buffer.from(value, "utf8").toString("latin1")]);
   return {
     name: route.name,
     key: `${listener}/${route.name}`,

@@ -89,6 +89,28 @@ describe("hop-by-hop headers and forwarding headers", () => {
     expect(res.headers["x-served-by"]).toBe("weir");
     expect(res.headers["x-kept"]).toBeUndefined();
   });
+
+  it("sends a rule's non-ASCII header value as UTF-8, both ways", async () => {
+    const note = "café ☕";
+    const { a, port, client } = await setup(
+      {},
+      {
+        routes: [
+          {
+            name: "all",
+            pool: "p",
+            requestHeaders: { add: { "x-note": note } },
+            responseHeaders: { add: { "x-note": note } },
+          },
+        ],
+      },
+    );
+    const res = await client.get(port, "/");
+    // Header bytes are read as latin1 on both sides (as HTTP clients and Node do).
+    const utf8 = (v: unknown) => Buffer.from(String(v), "latin1").toString("utf8");
+    expect(utf8(res.headers["x-note"])).toBe(note);
+    expect(utf8(a.lastHeaders["x-note"])).toBe(note);
+  });
 });
 
 describe("request smuggling and limits", () => {
