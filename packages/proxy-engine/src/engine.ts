@@ -14,6 +14,7 @@ import { WeirEngineError } from "./errors";
 import { ActiveHealthChecker } from "./health/active";
 import type { ListenerState } from "./http/exchange";
 import { HttpListener } from "./http/listener";
+import { keepAliveHeader } from "./http/response-head";
 import { toPrometheus } from "./metrics/prometheus";
 import { Series } from "./metrics/series";
 import { PoolRuntime, PoolShared } from "./pool";
@@ -348,6 +349,7 @@ export class Engine extends EventEmitter<{ health: [HealthEvent] }> {
       limits: lc.limits,
       proto: lc.tls ? "https" : "http",
       env: this.env,
+      keepAlive: keepAliveHeader(lc.limits.idleTimeoutMs),
     };
   }
 

@@ -40,12 +40,15 @@ export class WeirEngineError extends Error {
 export interface ErrorAnswer {
   readonly status: number;
   readonly body: Buffer;
+  /** The body as a latin1 string: it goes out in the same write as the head. */
+  readonly text: string;
   readonly contentLength: string;
 }
 
 export const errorAnswers: Readonly<Record<EngineErrorCode, ErrorAnswer>> = Object.fromEntries(
   Object.entries(engineErrors).map(([code, { status, message }]) => {
-    const body = Buffer.from(`${code}: ${message}\n`, "latin1");
-    return [code, { status, body, contentLength: String(body.length) }];
+    const text = `${code}: ${message}\n`;
+    const body = Buffer.from(text, "latin1");
+    return [code, { status, body, text, contentLength: String(body.length) }];
   }),
 ) as Record<EngineErrorCode, ErrorAnswer>;

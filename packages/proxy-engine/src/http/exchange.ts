@@ -1,6 +1,4 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Socket } from "node:net";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import type { ListenerLimits } from "@weir/config";
 import type { BackendRuntime } from "../backend";
 import { PEAK_EWMA_DECAY_MS } from "../balancers/peak-ewma";
@@ -16,6 +14,7 @@ import {
   type UpstreamHandler,
   type UpstreamRequest,
 } from "../upstream/types";
+import { sweepClock } from "../util/clock";
 import {
   classifyHeader,
   connectionTokens,
@@ -24,6 +23,8 @@ import {
   H_CONNECTION,
   H_CONTENT_LENGTH,
   H_COOKIE,
+  H_DATE,
+  H_EXPECT,
   H_HOP,
   H_HOST,
   H_OTHER,
@@ -31,10 +32,11 @@ import {
   H_TRANSFER_ENCODING,
   H_UPGRADE,
   H_XFF,
-  normalizeIp,
 } from "../util/headers";
 import { acceptableRequestId, nextRequestId } from "../util/request-id";
-import { BodyLimit } from "./body-limit";
+import { BodyTooLargeError } from "./body-limit";
+import type { ClientConnection } from "./connection";
+import { CONNECTION_CLOSE, CONTINUE, dateHeader, statusLine } from "./response-head";
 
 /** What one listener's requests run against; swapped as one reference by a config apply. */
 export interface ListenerState {
@@ -43,15 +45,19 @@ export interface ListenerState {
   readonly limits: ListenerLimits;
   readonly proto: "http" | "https";
   readonly env: EngineEnv;
+  /** `connection: keep-alive` and `keep-alive: timeout=…` header lines, built once per config. */
+  readonly keepAlive: string;
 }
 
 /** Bodies up to this size are relayed with the response head in one write. */
 const SMALL_BODY = 8192;
+/**
+ * An answer that goes out before its request body was read keeps the connection only when at most
+ * this much body is left to read and drop; a longer or chunked body closes it instead.
+ */
+const DISCARD_MAX = 65_536;
 const NO_BACKENDS: readonly BackendRuntime[] = Object.freeze([]);
-const kExchange = Symbol("weir.exchange");
-const kLimiter = Symbol("weir.bodyLimit");
-const kWatched = Symbol("weir.closeWatched");
-type Res = ServerResponse & { [kExchange]?: Exchange };
+const CONTINUE_EXPECTATION = /(?:^|\W)100-continue(?:$|\W)/i;
 
 const IDEMPOTENT: Readonly<Record<string, true>> = {
   GET: true,
@@ -70,13 +76,33 @@ const FAIL_CLIENT = 4;
 const FAIL_BODY = 5;
 
 /**
+ * A request body as a stream for the upstream: the client connection pushes what llhttp parsed,
+ * and stops reading the client's socket while the stream is full (the upstream pauses it while
+ * the backend's socket is full), so an upload is never buffered whole. Only requests with a body
+ * get one.
+ */
+class RequestBody extends Readable {
+  constructor(private readonly conn: ClientConnection) {
+    super();
+    // The limit can trip before a backend connection exists: the error stays on the stream
+    // (`errored`) for the upstream to find, instead of an unhandled 'error'.
+    this.on("error", noop);
+  }
+
+  override _read(): void {
+    this.conn.resumeBody();
+  }
+}
+
+/**
  * One proxied request, from the client's request to the last byte of the answer, across retries.
  *
- * Cost: the exchange is the only object the proxy allocates per request besides the upstream header
- * array (Node's request/response and undici's request are unavoidable). It serves as undici's
- * dispatch options (`path`, `method`, `headers`, `body`, timeouts), as its handler (`onConnect` …
- * `onError`) and as the balancers' pick context, so no per-request closures or option objects
- * exist. Response listeners are shared functions that find the exchange through a symbol.
+ * Cost: a request without a body allocates the exchange, its forwarded-header array and the head
+ * strings (besides the header array llhttp hands over). The exchange is the upstream request
+ * (`path`, `method`, `headers`, `body`, timeouts), its handler (`onConnect` … `onError`), the
+ * balancers' pick context, and the response writer: the answer is one string (status line,
+ * headers, and a small body) put on the client's socket in one write. No per-request closures or
+ * listeners: the connection forwards its socket's events to the exchange in flight.
  */
 export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
   // Pick context.
@@ -87,14 +113,43 @@ export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
   readonly clientIp: string;
 
   // The upstream request: the upstream reads these fields from this object.
-  path: string;
-  method: string;
+  readonly path: string;
+  readonly method: string;
   headers: string[] = [];
   body: Readable | null = null;
   bodyLength = 0;
   needsHost = true;
   headersTimeout = 0;
   bodyTimeout = 0;
+
+  // The client's request.
+  private host: string | undefined;
+  private xff: string | undefined;
+  private connection: string | undefined;
+  private contentLength = -1;
+  private chunkedRequest = false;
+  private expectContinue = false;
+  private continueSent = false;
+  private bodyReceived = 0;
+  /** llhttp parsed the whole request, body included. */
+  requestComplete = false;
+
+  // The answer.
+  private status = 0;
+  /** The backend's head was accepted: from here on a failure can only cut the connection. */
+  private relaying = false;
+  /** Response head held back to go out in one write with a small body (or at completion). */
+  private head: string | null = null;
+  private chunkedOut = false;
+  private hasDate = false;
+  private closeAfter = false;
+  private waitingDrain = false;
+  /** Response body bytes still expected by Content-Length; negative when unknown. */
+  private responseRemaining = -1;
+  /** The whole body is written; the upstream completes on its own. */
+  private ended = false;
+  /** The complete answer is written to the client. */
+  answered = false;
 
   private route: CompiledRoute | undefined;
   private pool: PoolRuntime | undefined;
@@ -110,81 +165,103 @@ export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
   private discarding = false;
   private finished = false;
   private resumeUpstream: (() => void) | null = null;
-  private drainListening = false;
   private setStickyFor: BackendRuntime | undefined;
   private lastFailure: EngineErrorCode = "WEIR_E_UPSTREAM_CONNECT";
-  /** Response body bytes still expected by Content-Length; negative when unknown. */
-  private responseRemaining = -1;
-  private ended = false;
+  /** Tokens of the backend's Connection header: headers it makes hop-by-hop. */
+  private named: string[] | null = null;
 
+  /**
+   * Reads the request head in one pass (classifying each name through a lookup table): end-to-end
+   * headers are copied for the backend, hop-by-hop ones dropped, the ones the proxy rewrites or
+   * reads noted. The body stream exists from here, so a pipelined request's body can arrive
+   * before its turn. Routing and everything after it wait for `start`.
+   */
   constructor(
+    private readonly conn: ClientConnection,
     private readonly state: ListenerState,
-    private readonly req: IncomingMessage,
-    private readonly res: Res,
+    method: string,
+    path: string,
+    private readonly rawHeaders: readonly string[],
+    private readonly http10: boolean,
+    /** llhttp's verdict: HTTP/1.1 without `Connection: close`, or 1.0 with `keep-alive`. */
+    private readonly keepAlive: boolean,
   ) {
     this.now = state.env.now();
     this.started = performance.now();
-    this.clientIp = normalizeIp(req.socket.remoteAddress);
-    this.path = req.url ?? "/";
-    this.method = req.method ?? "GET";
-  }
-
-  // RequestKeys: lookups for split, stickiness and hashing; only pools that need them call these.
-  header(lower: string): string | undefined {
-    return findRawHeader(this.req.rawHeaders, lower);
-  }
-
-  cookie(name: string): string | undefined {
-    return findCookie(this.cookieHeader, name);
-  }
-
-  start(): void {
-    const raw = this.req.rawHeaders;
+    this.clientIp = conn.clientIp;
+    this.path = path;
+    this.method = method;
+    const raw = rawHeaders;
     const out = this.headers;
-    let host: string | undefined;
-    let xff: string | undefined;
-    let contentLength = -1;
-    let chunked = false;
-    let connection: string | undefined;
-    // One pass: forward end-to-end headers, pick out the ones the proxy rewrites or reads.
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i] as string;
       const value = raw[i + 1] as string;
       switch (classifyHeader(name)) {
         case H_OTHER:
+        case H_DATE:
           out.push(name, value);
           break;
         case H_HOST:
-          host = value;
+          this.host = value;
           break;
         case H_XFF:
-          xff = xff === undefined ? value : `${xff}, ${value}`;
+          this.xff = this.xff === undefined ? value : `${this.xff}, ${value}`;
           break;
         case H_REQUEST_ID:
           if (this.requestId === "" && acceptableRequestId(value)) this.requestId = value;
           break;
         case H_CONTENT_LENGTH:
-          contentLength = Number(value);
+          this.contentLength = Number(value);
           out.push(name, value);
           break;
         case H_TRANSFER_ENCODING:
-          chunked = true;
+          this.chunkedRequest = true;
           break;
         case H_COOKIE:
           this.cookieHeader = this.cookieHeader === undefined ? value : `${this.cookieHeader}; ${value}`;
           out.push(name, value);
           break;
         case H_CONNECTION:
-          connection = value;
+          this.connection = value;
+          break;
+        case H_EXPECT:
+          // Other expectations are ignored (RFC 9110 §10.1.1 allows it) and not forwarded.
+          if (CONTINUE_EXPECTATION.test(value)) this.expectContinue = true;
           break;
         default:
           // H_HOP, H_UPGRADE, X-Forwarded-Proto/Host (the proxy sets its own).
           break;
       }
     }
+    if (this.chunkedRequest || this.contentLength > 0) this.body = new RequestBody(conn);
+  }
 
-    const route = this.state.router.match(normalizeHost(host), this.path, raw);
+  /** The answer has begun (a backend's head accepted) or is complete: nothing else can replace it. */
+  get answering(): boolean {
+    return this.relaying || this.answered;
+  }
+
+  // RequestKeys: lookups for split, stickiness and hashing; only pools that need them call these.
+  header(lower: string): string | undefined {
+    return findRawHeader(this.rawHeaders, lower);
+  }
+
+  cookie(name: string): string | undefined {
+    return findCookie(this.cookieHeader, name);
+  }
+
+  /** Routes and dispatches the request; called once it is the connection's turn. */
+  start(): void {
+    // A pipelined request whose connection closed before its turn.
+    if (this.finished) return;
+    const host = this.host;
+    const route = this.state.router.match(normalizeHost(host), this.path, this.rawHeaders);
     if (this.requestId === "") this.requestId = nextRequestId();
+    if (host === undefined && !this.http10) {
+      // RFC 9112 §3.2: an HTTP/1.1 request without Host gets 400.
+      this.answer("WEIR_E_BAD_REQUEST");
+      return;
+    }
     if (route === undefined) {
       this.answer("WEIR_E_NO_ROUTE");
       return;
@@ -201,31 +278,20 @@ export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
       }
     }
 
-    const limit = this.state.limits.maxBodyBytes;
-    if (contentLength > limit) {
+    if (this.contentLength > this.state.limits.maxBodyBytes) {
       this.answer("WEIR_E_BODY_TOO_LARGE");
       return;
     }
-    if (chunked) {
-      this.bodyLength = -1;
-      const limiter = new BodyLimit(limit);
-      (this.req as IncomingMessage & { [kLimiter]?: BodyLimit })[kLimiter] = limiter;
-      this.req.on("error", onRequestBodyError);
-      // The limit can trip before a backend connection exists: keep the error on the stream
-      // (`errored`) for the upstream to find, instead of an unhandled 'error'.
-      limiter.on("error", noop);
-      this.body = this.req.pipe(limiter);
-    } else if (contentLength > 0) {
-      this.bodyLength = contentLength;
-      this.body = this.req;
-    }
+    if (this.body !== null) this.bodyLength = this.chunkedRequest ? -1 : this.contentLength;
 
-    if (connection !== undefined) this.dropConnectionNamed(connection);
+    const out = this.headers;
+    if (this.connection !== undefined) this.dropConnectionNamed(this.connection);
     if (route.requestRemove !== undefined) this.dropNamed(route.requestRemove);
     if (host !== undefined) {
       out.push("host", host, "x-forwarded-host", host);
       this.needsHost = false;
     }
+    const xff = this.xff;
     out.push(
       "x-forwarded-for",
       xff === undefined ? this.clientIp : `${xff}, ${this.clientIp}`,
@@ -244,14 +310,10 @@ export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
     this.hash = pool.hashOf(this);
     this.headersTimeout = pool.config.timeouts.firstByteMs;
     this.bodyTimeout = pool.config.timeouts.idleMs;
-    this.res[kExchange] = this;
-    // Client gone mid-exchange: one 'close' listener per connection (not per request) finds the
-    // exchange in flight on it.
-    const socket = this.req.socket as Socket & { [kExchange]?: Exchange; [kWatched]?: true };
-    socket[kExchange] = this;
-    if (socket[kWatched] === undefined) {
-      socket[kWatched] = true;
-      socket.on("close", onClientSocketClose);
+    if (this.expectContinue && this.body !== null && !this.http10 && !this.requestComplete) {
+      // The request passed every check that could refuse it: ask for the body (RFC 9110 §10.1.1).
+      this.conn.socket.write(CONTINUE, "latin1");
+      this.continueSent = true;
     }
     this.attempt();
   }
@@ -295,6 +357,27 @@ export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
     (b.dispatcher as Upstream).dispatch(this, this);
   }
 
+  // The request body, from the client connection's parser.
+
+  onRequestBody(chunk: Buffer): void {
+    this.bodyReceived += chunk.length;
+    const body = this.body;
+    // Answered already (404, 413, an early answer from the backend): the rest is read and dropped.
+    if (body === null || this.finished || body.destroyed) return;
+    if (this.chunkedRequest && this.bodyReceived > this.state.limits.maxBodyBytes) {
+      body.destroy(new BodyTooLargeError(this.state.limits.maxBodyBytes));
+      return;
+    }
+    if (!body.push(chunk)) this.conn.pauseBody();
+  }
+
+  onRequestComplete(): void {
+    this.requestComplete = true;
+    const body = this.body;
+    if (body !== null && !body.destroyed) body.push(null);
+    if (this.answered) this.conn.requestRead(this);
+  }
+
   // Upstream handler.
 
   onConnect(abort: (err?: Error) => void): void {
@@ -318,64 +401,113 @@ export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
     }
     if (this.finished) return false;
     this.resumeUpstream = resume;
-    const out: string[] = [];
-    let dropped: ReadonlySet<string> | undefined = this.route?.responseRemove;
-    for (let i = 0; i < rawHeaders.length; i += 2) {
-      const name = rawHeaders[i] as string;
-      const kind = classifyHeader(name);
-      if (kind === H_HOP || kind === H_TRANSFER_ENCODING || kind === H_UPGRADE) continue;
-      const value = rawHeaders[i + 1] as string;
-      if (kind === H_CONNECTION) {
-        const named = connectionTokens(value);
-        if (named.length > 0) dropped = new Set([...(dropped ?? []), ...named]);
-        continue;
-      }
-      if (kind === H_CONTENT_LENGTH) this.responseRemaining = Number(value);
-      out.push(name, value);
+    this.status = statusCode;
+    this.relaying = true;
+    const route = this.route as CompiledRoute;
+    // Header values need no validation here: the backend's passed llhttp's strict parser (no
+    // control characters), and the route's were validated with the config.
+    let head = this.relayedHeaders(rawHeaders, route.responseRemove, true);
+    if (this.named !== null) {
+      // Slow path: the backend's Connection header names more hop-by-hop headers.
+      const dropped = new Set(this.named);
+      for (const name of route.responseRemove ?? []) dropped.add(name);
+      head = this.relayedHeaders(rawHeaders, dropped, false);
     }
-    if (dropped !== undefined) {
-      let w = 0;
-      for (let r = 0; r < out.length; r += 2) {
-        if (dropped.has((out[r] as string).toLowerCase())) continue;
-        out[w++] = out[r] as string;
-        out[w++] = out[r + 1] as string;
-      }
-      out.length = w;
-    }
-    const add = (this.route as CompiledRoute).responseAdd;
-    for (let i = 0; i < add.length; i++) out.push(add[i] as string);
-    out.push("x-request-id", this.requestId);
+    const add = route.responseAdd;
+    for (let i = 0; i < add.length; i += 2) head += `${add[i]}: ${add[i + 1]}\r\n`;
+    head += `x-request-id: ${this.requestId}\r\n`;
     const sticky = this.setStickyFor;
     if (sticky !== undefined && sticky === b)
-      out.push("set-cookie", `${pool.stickyCookie}=${b.id}${pool.stickyAttributes}`);
-    try {
-      this.res.writeHead(statusCode, out);
-    } catch {
-      // A header Node refuses to send (invalid characters): the answer cannot be relayed as is.
-      this.lastFailure = "WEIR_E_UPSTREAM_RESET";
-      this.abortUpstream?.();
-      return false;
+      head += `set-cookie: ${pool.stickyCookie}=${b.id}${pool.stickyAttributes}\r\n`;
+    if (!this.hasDate) head += dateHeader(sweepClock.now);
+
+    // Framing towards the client: the backend's length when it sent one; else chunked for
+    // HTTP/1.1 and close-delimited for 1.0. HEAD, 204 and 304 answers have no body.
+    const noBody = this.method === "HEAD" || statusCode === 204 || statusCode === 304;
+    let close = this.mustClose();
+    if (!noBody && this.responseRemaining < 0) {
+      if (this.http10) close = true;
+      else {
+        head += "transfer-encoding: chunked\r\n";
+        this.chunkedOut = true;
+      }
     }
-    return true;
+    this.closeAfter = close;
+    head += close ? `${CONNECTION_CLOSE}\r\n` : `${this.state.keepAlive}\r\n`;
+    if (noBody || (this.responseRemaining >= 0 && this.responseRemaining <= SMALL_BODY)) {
+      // A small body usually arrives in the same read: head and body then go out in one write.
+      this.head = head;
+      return true;
+    }
+    this.conn.lastActivity = sweepClock.now;
+    if (this.conn.socket.write(head, "latin1")) return true;
+    this.waitingDrain = true;
+    return false;
+  }
+
+  /**
+   * Status line and the backend's end-to-end headers, minus `dropped` (lowercase names; the
+   * `toLowerCase()` per header is paid only when the route removes response headers). Notes the
+   * Content-Length, whether there is a Date, and, when `collect`, the tokens of a Connection header
+   * (`named`: the caller then runs it again with those dropped too).
+   */
+  private relayedHeaders(raw: readonly string[], dropped: ReadonlySet<string> | undefined, collect: boolean): string {
+    let head = statusLine(this.status);
+    this.hasDate = false;
+    this.responseRemaining = -1;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i] as string;
+      const kind = classifyHeader(name);
+      if (kind === H_HOP || kind === H_TRANSFER_ENCODING || kind === H_UPGRADE || kind === H_EXPECT) continue;
+      const value = raw[i + 1] as string;
+      if (kind === H_CONNECTION) {
+        if (collect) {
+          const tokens = connectionTokens(value);
+          if (tokens.length > 0) this.named = this.named === null ? tokens : this.named.concat(tokens);
+        }
+        continue;
+      }
+      if (dropped?.has(name.toLowerCase())) continue;
+      if (kind === H_CONTENT_LENGTH) this.responseRemaining = Number(value);
+      else if (kind === H_DATE) this.hasDate = true;
+      head += `${name}: ${value}\r\n`;
+    }
+    return head;
   }
 
   onData(chunk: Buffer): boolean {
     if (this.discarding || this.finished) return true;
-    this.responseRemaining -= chunk.length;
-    if (this.responseRemaining === 0 && chunk.length <= SMALL_BODY) {
-      // The whole (rest of the) body is here and small: as a latin1 string Node sends it in the
-      // same write as the response head (one send instead of a writev of two buffers).
-      this.res.end(chunk.toString("latin1"), "latin1");
-      this.ended = true;
-      return true;
+    if (this.responseRemaining > 0) this.responseRemaining -= chunk.length;
+    const conn = this.conn;
+    const socket = conn.socket;
+    conn.lastActivity = sweepClock.now;
+    let ok: boolean;
+    const head = this.head;
+    if (head !== null) {
+      // The whole (small) body or its first part: one latin1 string, one write, one send.
+      this.head = null;
+      ok = socket.write(head + chunk.toString("latin1"), "latin1");
+    } else if (this.chunkedOut) {
+      socket.cork();
+      socket.write(`${chunk.length.toString(16)}\r\n`, "latin1");
+      socket.write(chunk);
+      ok = socket.write("\r\n", "latin1");
+      socket.uncork();
+    } else {
+      ok = socket.write(chunk);
     }
-    if (this.res.write(chunk)) return true;
-    // Backpressure: undici stops reading the backend socket until the client drains.
-    if (!this.drainListening) {
-      this.drainListening = true;
-      this.res.on("drain", onResponseDrain);
-    }
+    if (this.responseRemaining === 0) this.ended = true;
+    if (ok) return true;
+    // Backpressure: the upstream stops reading the backend until the client drains.
+    this.waitingDrain = true;
     return false;
+  }
+
+  /** The client's socket drained (the connection forwards its one 'drain' listener here). */
+  onClientDrain(): void {
+    if (!this.waitingDrain) return;
+    this.waitingDrain = false;
+    this.resumeUpstream?.();
   }
 
   onComplete(): void {
@@ -386,12 +518,20 @@ export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
       this.retry(b);
       return;
     }
-    const status = this.res.statusCode;
+    const status = this.status;
     this.releaseBackend(b, status);
-    if (!this.finished) {
-      if (!this.ended) this.res.end();
-      this.finish(status);
+    if (this.finished) return;
+    const socket = this.conn.socket;
+    const head = this.head;
+    if (head !== null) {
+      this.head = null;
+      socket.write(head, "latin1");
+    } else if (this.chunkedOut) {
+      socket.write("0\r\n\r\n", "latin1");
     }
+    this.finish(status);
+    this.answered = true;
+    this.conn.answered(this, this.closeAfter);
   }
 
   onError(err: Error & { code?: string }): void {
@@ -405,9 +545,9 @@ export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
       this.finish(0);
       return;
     }
-    if (this.res.headersSent) {
-      // Mid-body failure: the only honest signal left is cutting the client's connection.
-      this.res.destroy();
+    if (this.relaying) {
+      // Mid-answer failure: the only honest signal left is cutting the client's connection.
+      this.conn.socket.destroy();
       this.finish(0);
       return;
     }
@@ -447,8 +587,8 @@ export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
         this.lastFailure = "WEIR_E_UPSTREAM_TIMEOUT";
         return FAIL_TIMEOUT;
       default:
-        // Before undici wrote the request, any failure is a connect failure (refused, unreachable,
-        // TLS); after, the backend dropped or garbled an answer.
+        // Before the request was written, any failure is a connect failure (refused,
+        // unreachable, TLS); after, the backend dropped or garbled an answer.
         this.lastFailure = this.connected ? "WEIR_E_UPSTREAM_RESET" : "WEIR_E_UPSTREAM_CONNECT";
         return this.connected ? FAIL_RESET : FAIL_CONNECT;
     }
@@ -475,7 +615,7 @@ export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
     failed.stats.retries++;
     this.now = this.state.env.now();
     this.panic = pool.shared.panic;
-    // Not from inside undici's callback: the failed request's client is still unwinding.
+    // Not from inside the upstream's callback: the failed request's connection is still unwinding.
     process.nextTick(retryNext, this);
   }
 
@@ -493,10 +633,11 @@ export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
     this.backend = undefined;
   }
 
-  /** The client went away before the answer was complete. */
+  /** The client went away (or sent garbage) before the answer was complete. */
   clientGone(): void {
-    // `ended`: the whole answer was handed to Node already; the upstream completes on its own.
     if (this.finished || this.ended) return;
+    const body = this.body;
+    if (body !== null && !this.requestComplete && !body.destroyed) body.destroy(clientGoneError);
     const abort = this.abortUpstream;
     if (abort !== null && this.backend !== undefined) {
       abort(clientGoneError);
@@ -505,30 +646,34 @@ export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
     this.finish(0);
   }
 
-  resume(): void {
-    this.resumeUpstream?.();
+  /**
+   * Whether the connection must close after this answer: the client asked, the listener is
+   * draining, or the request body is not read yet and too long (or of unknown length) to read and
+   * drop, or the client still waits for a 100 Continue it will not get.
+   */
+  private mustClose(): boolean {
+    if (!this.keepAlive || this.conn.draining) return true;
+    if (this.requestComplete) return false;
+    if (this.expectContinue && !this.continueSent) return true;
+    return this.chunkedRequest || this.contentLength - this.bodyReceived > DISCARD_MAX;
   }
 
   private answer(code: EngineErrorCode, retryAfter?: number): void {
     const a = errorAnswers[code];
-    const res = this.res;
-    if (!res.headersSent && !res.destroyed) {
-      const headers = [
-        "content-type",
-        "text/plain; charset=utf-8",
-        "content-length",
-        a.contentLength,
-        "x-weir-error",
-        code,
-        "x-request-id",
-        this.requestId,
-      ];
-      if (retryAfter !== undefined) headers.push("retry-after", String(retryAfter));
-      // The unread body would otherwise be drained before the connection could be reused.
-      if (code === "WEIR_E_BODY_TOO_LARGE" || (this.body !== null && !this.req.complete))
-        headers.push("connection", "close");
-      res.writeHead(a.status, headers);
-      res.end(a.body);
+    const conn = this.conn;
+    if (!this.relaying && !this.finished && conn.open) {
+      let head = `${statusLine(a.status)}content-type: text/plain; charset=utf-8\r\ncontent-length: ${a.contentLength}\r\nx-weir-error: ${code}\r\nx-request-id: ${this.requestId}\r\n`;
+      if (retryAfter !== undefined) head += `retry-after: ${retryAfter}\r\n`;
+      head += dateHeader(sweepClock.now);
+      // 413: the unread body is over the limit by definition, not worth reading to drop it.
+      const close = code === "WEIR_E_BODY_TOO_LARGE" || this.mustClose();
+      head += close ? CONNECTION_CLOSE : this.state.keepAlive;
+      conn.lastActivity = sweepClock.now;
+      conn.socket.write(this.method === "HEAD" ? `${head}\r\n` : `${head}\r\n${a.text}`, "latin1");
+      this.finish(a.status);
+      this.answered = true;
+      conn.answered(this, close);
+      return;
     }
     this.finish(a.status);
   }
@@ -536,8 +681,6 @@ export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
   private finish(status: number): void {
     if (this.finished) return;
     this.finished = true;
-    const socket = this.req.socket as Socket & { [kExchange]?: Exchange };
-    if (socket[kExchange] === this) socket[kExchange] = undefined;
     const micros = (performance.now() - this.started) * 1000;
     const route = this.route;
     if (route !== undefined) {
@@ -558,22 +701,4 @@ function noop(): void {}
 
 function retryNext(x: Exchange): void {
   x.retryNow();
-}
-
-function onClientSocketClose(this: Socket & { [kExchange]?: Exchange }): void {
-  this[kExchange]?.clientGone();
-}
-
-function onResponseDrain(this: Res): void {
-  this[kExchange]?.resume();
-}
-
-function onRequestBodyError(this: IncomingMessage & { [kLimiter]?: BodyLimit }, err: Error): void {
-  // Client aborted a chunked upload: `pipe` does not forward errors, the limiter carries it to undici.
-  this[kLimiter]?.destroy(err);
-}
-
-/** Node's `request` listener: one exchange per request. */
-export function handleRequest(state: ListenerState, req: IncomingMessage, res: ServerResponse): void {
-  new Exchange(state, req, res).start();
 }

@@ -1,58 +1,60 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
-import type { Socket } from "node:net";
+import { createServer, type Server, type Socket } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
 import type { Listener } from "@weir/config";
 import { ConnectionCounter, closeServer, listenOn } from "../tcp/server-util";
 import { SniTable } from "../tls";
-import { handleRequest, type ListenerState } from "./exchange";
-import { writeRawAnswer } from "./raw-answer";
-import { handleUpgrade } from "./websocket";
+import { sweepClock } from "../util/clock";
+import { ClientConnection, type ConnectionHost, SWEEP_MS } from "./connection";
+import type { ListenerState } from "./exchange";
+
+/** The headers timeout is the idle timeout, at most this (Node's default headersTimeout). */
+const MAX_HEADERS_TIMEOUT_MS = 60_000;
 
 /**
- * One HTTP (or HTTPS) listener. The server and its socket live as long as the listener's bind,
+ * One HTTP (or HTTPS) listener: a `net` (or `tls`) server whose connections speak HTTP/1.1
+ * through `ClientConnection`. The server and its socket live as long as the listener's bind,
  * TLS-ness and header limit stay the same; everything else (routes, pools, certificates, limits
- * read per request) arrives through `update`, a single reference swap that requests already
- * running do not see.
+ * read per request, timeouts) arrives through `update`, a single reference swap that requests
+ * already running do not see.
+ *
+ * Timeouts are one sweep every SWEEP_MS over the listener's connections rather than a timer per
+ * socket refreshed on every read and write: a read costs one number assignment.
  */
-export class HttpListener {
+export class HttpListener implements ConnectionHost {
   readonly kind = "http";
   readonly server: Server;
   readonly connections = new ConnectionCounter();
+  draining = false;
+  private readonly clients = new Set<ClientConnection>();
+  private sweeper: NodeJS.Timeout | undefined;
   private sni: SniTable | undefined;
 
   constructor(
     readonly config: Listener,
     public state: ListenerState,
   ) {
-    const onRequest = (req: IncomingMessage, res: ServerResponse) => handleRequest(this.state, req, res);
-    const options = {
-      maxHeaderSize: config.limits.maxHeaderBytes,
-      requestTimeout: 0,
-      keepAliveTimeout: config.limits.idleTimeoutMs,
-      headersTimeout: Math.min(config.limits.idleTimeoutMs, 60_000),
-      noDelay: true,
-      insecureHTTPParser: false,
-      requireHostHeader: true,
+    const maxHeaderBytes = config.limits.maxHeaderBytes;
+    const onClient = (socket: Socket) => {
+      this.clients.add(new ClientConnection(socket, this, maxHeaderBytes));
     };
+    // Half-open sockets, as Node's HTTP server has them: an HTTP connection ends itself on the
+    // client's FIN (see ClientConnection), a WebSocket tunnel passes the FIN on.
     if (config.tls) {
       this.sni = new SniTable(config.tls.certificates);
-      this.server = createHttpsServer(
+      this.server = createTlsServer(
         {
-          ...options,
           ...this.sni.defaultCert,
+          allowHalfOpen: true,
+          noDelay: true,
+          ALPNProtocols: ["http/1.1"],
           SNICallback: (servername, cb) => cb(null, (this.sni as SniTable).lookup(servername)),
         },
-        onRequest,
+        onClient,
       );
       this.server.on("tlsClientError", (_err, socket) => socket.destroy());
     } else {
-      this.server = createHttpServer(options, onRequest);
+      this.server = createServer({ noDelay: true, allowHalfOpen: true }, onClient);
     }
-    this.server.timeout = config.limits.idleTimeoutMs;
-    this.server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) =>
-      handleUpgrade(this.state, req, socket, head),
-    );
-    this.server.on("clientError", onClientError);
     this.server.on("connection", (socket: Socket) => this.connections.track(socket));
   }
 
@@ -61,8 +63,26 @@ export class HttpListener {
     return JSON.stringify([config.protocol, config.bind, config.tls !== undefined, config.limits.maxHeaderBytes]);
   }
 
-  listen(): Promise<void> {
-    return listenOn(this.server, this.config.bind.host, this.config.bind.port);
+  async listen(): Promise<void> {
+    await listenOn(this.server, this.config.bind.host, this.config.bind.port);
+    if (this.sweeper === undefined) {
+      // The shared clock may be stale when no listener was sweeping: new connections read it.
+      sweepClock.now = Date.now();
+      this.sweeper = setInterval(this.sweep, SWEEP_MS);
+      this.sweeper.unref();
+    }
+  }
+
+  private readonly sweep = (): void => {
+    const now = Date.now();
+    sweepClock.now = now;
+    const idle = this.state.limits.idleTimeoutMs;
+    const headers = Math.min(idle, MAX_HEADERS_TIMEOUT_MS);
+    for (const c of this.clients) c.check(now, idle, headers);
+  };
+
+  forget(conn: ClientConnection): void {
+    this.clients.delete(conn);
   }
 
   address(): { host: string; port: number } {
@@ -74,33 +94,16 @@ export class HttpListener {
 
   update(config: Listener, state: ListenerState): void {
     if (config.tls) this.sni = new SniTable(config.tls.certificates);
-    this.server.keepAliveTimeout = config.limits.idleTimeoutMs;
-    this.server.timeout = config.limits.idleTimeoutMs;
     this.state = state;
   }
 
-  close(graceMs: number): Promise<void> {
-    return closeServer(this.server, this.connections, graceMs);
-  }
-}
-
-function onClientError(err: Error & { code?: string }, socket: Socket): void {
-  if (err.code === "ECONNRESET" || !socket.writable) {
-    socket.destroy();
-    return;
-  }
-  switch (err.code) {
-    case "HPE_HEADER_OVERFLOW": {
-      writeRawAnswer(socket, "WEIR_E_HEADERS_TOO_LARGE");
-      return;
-    }
-    case "ERR_HTTP_REQUEST_TIMEOUT": {
-      writeRawAnswer(socket, "WEIR_E_REQUEST_TIMEOUT");
-      return;
-    }
-    default: {
-      writeRawAnswer(socket, "WEIR_E_BAD_REQUEST");
-      return;
+  async close(graceMs: number): Promise<void> {
+    this.draining = true;
+    for (const c of this.clients) c.closeIfIdle();
+    try {
+      await closeServer(this.server, this.connections, graceMs);
+    } finally {
+      clearInterval(this.sweeper);
     }
   }
 }

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from "node:http";
 import { connect, type Socket } from "node:net";
 import type { BackendRuntime } from "../backend";
 import type { EngineErrorCode } from "../errors";
@@ -13,14 +12,23 @@ import {
   H_CONNECTION,
   H_CONTENT_LENGTH,
   H_COOKIE,
+  H_DATE,
   H_HOP,
   H_OTHER,
   H_REQUEST_ID,
-  normalizeIp,
 } from "../util/headers";
 import { acceptableRequestId, nextRequestId } from "../util/request-id";
 import type { ListenerState } from "./exchange";
 import { writeRawAnswer } from "./raw-answer";
+
+/** An upgrade request as the client connection parsed it; the socket is handed over with it. */
+export interface UpgradeRequest {
+  readonly method: string;
+  readonly url: string;
+  /** Flat `[name, value, …]` as the client sent them. */
+  readonly rawHeaders: readonly string[];
+  readonly clientIp: string;
+}
 
 /**
  * WebSocket upgrade passthrough: route the handshake like any request, open a TCP connection to
@@ -43,13 +51,13 @@ class Tunnel implements RequestKeys {
   constructor(
     private readonly state: ListenerState,
     private readonly pool: PoolRuntime,
-    private readonly req: IncomingMessage,
+    private readonly req: UpgradeRequest,
     private readonly client: Socket,
     private readonly head: Buffer,
     private readonly requestHead: string,
   ) {
     this.now = state.env.now();
-    this.clientIp = normalizeIp(req.socket.remoteAddress);
+    this.clientIp = req.clientIp;
     this.cookies = findRawHeader(req.rawHeaders, "cookie");
     this.panic = pool.shared.panic;
     this.hash = pool.hashOf(this);
@@ -131,7 +139,7 @@ class Tunnel implements RequestKeys {
   }
 }
 
-export function handleUpgrade(state: ListenerState, req: IncomingMessage, client: Socket, head: Buffer): void {
+export function handleUpgrade(state: ListenerState, req: UpgradeRequest, client: Socket, head: Buffer): void {
   client.on("error", noop);
   const raw = req.rawHeaders;
   const upgrade = findRawHeader(raw, "upgrade");
@@ -140,7 +148,7 @@ export function handleUpgrade(state: ListenerState, req: IncomingMessage, client
     return;
   }
   const host = findRawHeader(raw, "host");
-  const route = state.router.match(normalizeHost(host), req.url ?? "/", raw);
+  const route = state.router.match(normalizeHost(host), req.url, raw);
   if (route === undefined) {
     writeRawAnswer(client, "WEIR_E_NO_ROUTE");
     return;
@@ -149,7 +157,7 @@ export function handleUpgrade(state: ListenerState, req: IncomingMessage, client
   let requestId = "";
   let xff: string | undefined;
   let dropped = route.requestRemove;
-  const lines: string[] = [`${req.method ?? "GET"} ${req.url ?? "/"} HTTP/1.1`];
+  const lines: string[] = [`${req.method} ${req.url} HTTP/1.1`];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
     const value = raw[i + 1] as string;
@@ -161,13 +169,19 @@ export function handleUpgrade(state: ListenerState, req: IncomingMessage, client
       if (acceptableRequestId(value)) requestId = value;
     } else if (kind === 4 /* X-Forwarded-For */) {
       xff = xff === undefined ? value : `${xff}, ${value}`;
-    } else if (kind === H_OTHER || kind === H_COOKIE || kind === H_CONTENT_LENGTH || kind === 3 /* Host */) {
+    } else if (
+      kind === H_OTHER ||
+      kind === H_COOKIE ||
+      kind === H_CONTENT_LENGTH ||
+      kind === H_DATE ||
+      kind === 3 /* Host */
+    ) {
       lines.push(`${name}: ${value}`);
     } else if (kind === H_HOP) {
       // dropped
     }
   }
-  const clientIp = normalizeIp(req.socket.remoteAddress);
+  const clientIp = req.clientIp;
   const kept =
     dropped === undefined
       ? lines

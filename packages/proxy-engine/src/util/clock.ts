@@ -22,6 +22,13 @@ export function createCoarseClock(resolutionMs = 5): CoarseClock {
   };
 }
 
+/**
+ * Wall clock in ms for client connection timeouts and the Date header, refreshed by the HTTP
+ * listeners' timeout sweeps (every 100 ms): reading it on every read and write costs nothing, and
+ * timeouts counted in seconds need no better.
+ */
+export const sweepClock = { now: Date.now() };
+
 /** Random number in [0, 1). Injected everywhere randomness decides something, for deterministic tests. */
 export type Rng = () => number;
 

@@ -16,6 +16,10 @@ export const H_CONTENT_LENGTH = 8;
 export const H_TRANSFER_ENCODING = 9;
 export const H_UPGRADE = 10;
 export const H_COOKIE = 11;
+/** Expect: answered by the proxy itself (100 Continue), never forwarded. */
+export const H_EXPECT = 12;
+/** Date: forwarded; noted so that an answer without one gets the proxy's. */
+export const H_DATE = 13;
 
 const known: Record<string, number> = {
   connection: H_CONNECTION,
@@ -24,8 +28,9 @@ const known: Record<string, number> = {
   trailer: H_HOP,
   "transfer-encoding": H_TRANSFER_ENCODING,
   upgrade: H_UPGRADE,
-  // The proxy answers Expect: 100-continue itself (Node does), the backend must not see it again.
-  expect: H_HOP,
+  // The proxy answers Expect: 100-continue itself, the backend must not see it again.
+  expect: H_EXPECT,
+  date: H_DATE,
   host: H_HOST,
   "x-forwarded-for": H_XFF,
   "x-forwarded-proto": H_XFP,
