@@ -168,7 +168,7 @@ export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
   private setStickyFor: BackendRuntime | undefined;
   private lastFailure: EngineErrorCode = "WEIR_E_UPSTREAM_CONNECT";
   /** Tokens of the backend's Connection header: headers it makes hop-by-hop. */
-  private named: string[] | null = null;
+  private named: readonly string[] | null = null;
 
   /**
    * Reads the request head in one pass (classifying each name through a lookup table): end-to-end

@@ -243,7 +243,12 @@ class Connection {
     return this.headResponse ? 1 : 0;
   };
 
+  /** The backend's Keep-Alive header; it repeats the same value on every answer, read once. */
+  private keepAliveSeen = "";
+
   private readKeepAlive(value: string): void {
+    if (value === this.keepAliveSeen) return;
+    this.keepAliveSeen = value;
     const m = /timeout=(\d+)/i.exec(value);
     if (m !== null) this.keepAliveMs = Math.max(0, Number(m[1]) * 1000 - KEEP_ALIVE_MARGIN_MS);
   }

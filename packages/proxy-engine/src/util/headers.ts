@@ -94,8 +94,14 @@ export function findCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
-/** Lowercase tokens of a Connection header other than close/keep-alive/upgrade: headers it makes hop-by-hop. */
-export function connectionTokens(value: string): string[] {
+const NO_TOKENS: readonly string[] = Object.freeze([]);
+
+/**
+ * Lowercase tokens of a Connection header other than close/keep-alive/upgrade: headers it makes
+ * hop-by-hop. The values nearly every message carries (`keep-alive`, `close`) allocate nothing.
+ */
+export function connectionTokens(value: string): readonly string[] {
+  if (eqLower(value, "keep-alive") || eqLower(value, "close")) return NO_TOKENS;
   const out: string[] = [];
   for (const part of value.split(",")) {
     const t = part.trim().toLowerCase();
