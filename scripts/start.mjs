@@ -14,6 +14,7 @@ const env = { ...buildEnv(), NODE_ENV: "production" };
 const port = Number(process.env.PORT ?? 3000);
 const demo = !["0", "false", "no", "off"].includes((process.env.WEIR_DEMO ?? "1").toLowerCase());
 const dataDir = resolve(process.env.WEIR_DATA_DIR ?? ".weir");
+const demoPort = Number(process.env.WEIR_DEMO_PORT ?? 8080);
 
 const supervisor = new Supervisor();
 const controlPlane = supervisor.start("control plane", "node", ["--enable-source-maps", "apps/web/dist/server.mjs"], {
@@ -90,11 +91,19 @@ async function startDemo() {
   supervisor.start(
     "traffic",
     "node",
-    ["apps/demo/dist/traffic.mjs", "--target", "http://127.0.0.1:8080", "--rate", rate, "--control", "127.0.0.1:9199"],
+    [
+      "apps/demo/dist/traffic.mjs",
+      "--target",
+      `http://127.0.0.1:${demoPort}`,
+      "--rate",
+      rate,
+      "--control",
+      "127.0.0.1:9199",
+    ],
     quiet,
   );
   say(
-    `Demo: agent "local" serves http://localhost:8080 (admin on 127.0.0.1:9901), backends on ${backends
+    `Demo: agent "local" serves http://localhost:${demoPort} (admin on 127.0.0.1:9901), backends on ${backends
       .map((b) => b[1])
       .join(", ")}, traffic at ${rate} requests/s. WEIR_DEMO=0 turns it off.`,
   );

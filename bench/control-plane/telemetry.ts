@@ -47,7 +47,10 @@ async function realisticReport(backendIds: string[]): Promise<Telemetry> {
         healthCheck: { type: "none" },
         backends: backendIds.map((id, i) => ({
           id,
-          address: { host: "127.0.0.1", port: (servers[i]?.address() as AddressInfo).port },
+          address: {
+            host: "127.0.0.1",
+            port: ((servers[i] as (typeof servers)[number]).address() as AddressInfo).port,
+          },
         })),
       },
     ],

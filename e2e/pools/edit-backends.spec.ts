@@ -20,7 +20,6 @@ test("[POOLS][EDIT]: operator edits a backend's weight inline and drains it; His
   await expect(page.getByRole("status")).toContainText("Saved as config version");
   await row.getByRole("button", { name: "Drain" }).click();
   await expect(row.getByText("draining")).toBeVisible();
-  await page.screenshot({ path: screenshotPath("pool.png"), fullPage: true });
 
   await page.goto("/history");
   await expect(page.getByText(`${name}: 10.20.0.1:8080 active → draining`)).toBeVisible();

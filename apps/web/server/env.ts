@@ -30,6 +30,8 @@ export const envSchema = databaseEnvSchema.extend({
       }
       return parsed.map((address) => ({ host: address?.host ?? "", port: Number(address?.port) }));
     }),
+  /** Port of the demo listener the agents open. */
+  WEIR_DEMO_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
   /** Behind a load balancer: take the client address and scheme from X-Forwarded-For/Proto. */
   WEIR_TRUST_PROXY: flag.default(false),
   /** Keep 10-second metric rollups this many hours, and 5-minute ones this many days. */

@@ -69,6 +69,7 @@ async function main(): Promise<void> {
       adminPassword: env.WEIR_ADMIN_PASSWORD,
       demo: env.WEIR_DEMO,
       demoBackends: env.WEIR_DEMO_BACKENDS,
+      demoListenerPort: env.WEIR_DEMO_PORT,
     });
     if (seeded.admin) announceAdmin(seeded.admin);
     if (env.WEIR_DEMO) {

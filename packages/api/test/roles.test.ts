@@ -112,6 +112,7 @@ const TABLE: Record<string, Row> = {
   },
   "audit.list": { minimum: "viewer", input: () => ({}) },
   "agents.list": { minimum: "viewer", input: () => ({}) },
+  "metrics.healthEvents": { minimum: "viewer", input: async (api) => ({ poolId: (await ensurePool(api)).id }) },
   "metrics.series": {
     minimum: "viewer",
     input: async (api) => ({

@@ -9,9 +9,16 @@ export const metadata: Metadata = {
   description: "Load-balancer control plane",
 };
 
+/** Applies the stored theme before the first paint, so a dark-mode user never sees a white flash. */
+const themeScript = `try{var t=localStorage.getItem("weir-theme");if(t)document.documentElement.dataset.theme=t}catch(e){}`;
+
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
-    <html lang="en">
+    <html lang="en" suppressHydrationWarning>
+      <head>
+        {/* biome-ignore lint/security/noDangerouslySetInnerHtml: a constant script, no user input */}
+        <script dangerouslySetInnerHTML={{ __html: themeScript }} />
+      </head>
       <body>
         <ApiProvider>
           <Shell>{children}</Shell>

@@ -3,8 +3,37 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
-import { type ReactNode, useEffect } from "react";
+import { type ReactNode, useEffect, useState } from "react";
+import { LiveProvider } from "@/lib/live";
 import { useTRPC } from "@/lib/trpc";
+
+type Theme = "system" | "light" | "dark";
+const THEME_KEY = "weir-theme";
+
+/** Light, dark, or the system's choice; kept per browser. The layout's inline script applies it before paint. */
+function ThemeToggle() {
+  const [theme, setTheme] = useState<Theme>("system");
+  useEffect(() => {
+    setTheme((localStorage.getItem(THEME_KEY) as Theme | null) ?? "system");
+  }, []);
+  const next: Record<Theme, Theme> = { system: "light", light: "dark", dark: "system" };
+  const choose = () => {
+    const value = next[theme];
+    setTheme(value);
+    if (value === "system") {
+      localStorage.removeItem(THEME_KEY);
+      delete document.documentElement.dataset.theme;
+    } else {
+      localStorage.setItem(THEME_KEY, value);
+      document.documentElement.dataset.theme = value;
+    }
+  };
+  return (
+    <button type="button" className="link" onClick={choose} aria-label={`Theme: ${theme}. Switch to ${next[theme]}`}>
+      {theme === "dark" ? "☾ dark" : theme === "light" ? "☀ light" : "◐ auto"}
+    </button>
+  );
+}
 
 /**
  * The frame of every page: top bar with navigation and the signed-in user. Pages other than
@@ -44,6 +73,7 @@ export function Shell({ children }: { children: ReactNode }) {
           <Link href="/settings">Settings</Link>
         </nav>
         <span className="spacer" />
+        <ThemeToggle />
         {me.data && (
           <span className="user" data-testid="current-user">
             {me.data.user.email} <span className="badge">{me.data.user.role}</span>
@@ -60,7 +90,7 @@ export function Shell({ children }: { children: ReactNode }) {
             Cannot reach the control plane: {me.error.message}
           </p>
         )}
-        {me.data && children}
+        {me.data && <LiveProvider>{children}</LiveProvider>}
       </main>
     </>
   );

@@ -36,9 +36,15 @@ export function SplitSlider(props: {
   const versions = [...new Set(props.backends.map((backend) => backend.versionLabel))].sort();
   const stable = props.split?.stableVersion ?? versions[0] ?? "v1";
   const canary = props.split?.canaryVersion ?? versions.find((version) => version !== stable) ?? "";
-  const applied = props.split?.canaryPercent ?? 0;
+  // Without a split, traffic follows the weights across every version: show that share.
+  const active = props.backends.filter((backend) => backend.state === "active");
+  const totalWeight = active.reduce((sum, b) => sum + b.weight, 0);
+  const canaryWeight = active.filter((b) => b.versionLabel === canary).reduce((sum, b) => sum + b.weight, 0);
+  const byWeight = totalWeight === 0 ? 0 : Math.round((100 * canaryWeight) / totalWeight);
+  const applied = props.split?.canaryPercent ?? byWeight;
   const [draft, setDraft] = useState<number | null>(null);
   const percent = draft ?? applied;
+  const unsplit = props.split === null && draft === null;
   const settle = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   useEffect(() => () => clearTimeout(settle.current), []);
 
@@ -69,6 +75,7 @@ export function SplitSlider(props: {
     serving.filter((backend) => backend.versionLabel === version).reduce((sum, b) => sum + b.weight, 0);
   const share = (backend: Backend) => {
     if (backend.state !== "active") return 0;
+    if (unsplit) return totalWeight === 0 ? 0 : (100 * backend.weight) / totalWeight;
     const versionShare =
       backend.versionLabel === canary ? percent : backend.versionLabel === stable ? 100 - percent : 0;
     const total = weightOf(backend.versionLabel);
@@ -102,6 +109,11 @@ export function SplitSlider(props: {
       />
       {draft !== null && draft !== applied && (
         <p className="small muted">Preview, not applied yet: release to apply.</p>
+      )}
+      {unsplit && (
+        <p className="small muted">
+          No split is set: traffic follows the backends' weights. Moving the slider sets one.
+        </p>
       )}
       <ul className="share-preview" aria-label="Resulting share per backend">
         {props.backends.map((backend) => (

@@ -134,11 +134,30 @@ export const metricsSeriesInputSchema = z.strictObject({
   backendId: idSchema.optional(),
   from: z.iso.datetime({ message: "must be an ISO 8601 date-time" }),
   to: z.iso.datetime({ message: "must be an ISO 8601 date-time" }),
-  /** Seconds per point: 10 (raw rollups), 60 or 300. */
+  /** Seconds per point: 10 (raw rollups), 60, 300 or 3600. */
   resolution: z.coerce
     .number()
-    .pipe(z.union([z.literal(10), z.literal(60), z.literal(300)]))
+    .pipe(z.union([z.literal(10), z.literal(60), z.literal(300), z.literal(3600)]))
     .default(10),
+});
+
+export const healthEventsInputSchema = z.strictObject({
+  poolId: idSchema,
+  /** Only this backend's events. */
+  backendId: idSchema.optional(),
+  from: z.iso.datetime({ message: "must be an ISO 8601 date-time" }).optional(),
+  to: z.iso.datetime({ message: "must be an ISO 8601 date-time" }).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
+
+/** A backend's health changing on one agent: the timeline on the pool page. */
+export const healthEventSchema = z.object({
+  at: z.string(),
+  backendId: z.string(),
+  agent: z.string(),
+  healthy: z.boolean(),
+  /** `<state>: <why>`, e.g. "unhealthy: failed 3 checks: connect ECONNREFUSED". */
+  reason: z.string(),
 });
 
 export const metricsPointSchema = z.object({

@@ -24,7 +24,11 @@ const headerName = z
 const CONTROL_CHARACTERS = /^[^\u0000-\u0008\u000a-\u001f\u007f]*$/;
 const headerValue = z.string().max(8192).regex(CONTROL_CHARACTERS, "must not contain CR, LF or control characters");
 
-const ms = (min: number, max: number) => z.int("must be a whole number of milliseconds").min(min).max(max);
+const ms = (min: number, max: number) =>
+  z
+    .int("must be a whole number of milliseconds")
+    .min(min, `must be at least ${min} ms`)
+    .max(max, `must be at most ${max} ms`);
 
 export const addressSchema = z.strictObject({
   host: z.string().min(1, "must not be empty").max(253),

@@ -1,21 +1,36 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useSearchParams } from "next/navigation";
+import { Suspense, useState } from "react";
+import { AuditLog } from "@/components/audit-log";
 import { useSession } from "@/lib/session";
 import { useTRPC } from "@/lib/trpc";
 
 export default function HistoryPage() {
+  return (
+    <Suspense fallback={<p className="muted">Loading history…</p>}>
+      <History />
+    </Suspense>
+  );
+}
+
+function History() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { canEdit } = useSession();
-  const versions = useQuery(trpc.versions.list.queryOptions({ limit: 50 }, { refetchInterval: 5000 }));
-  const [selected, setSelected] = useState<number | null>(null);
+  const params = useSearchParams();
+  const versions = useQuery(trpc.versions.list.queryOptions({ limit: 50 }, { refetchInterval: 30_000 }));
+  const linked = Number(params.get("version"));
+  const [selected, setSelected] = useState<number | null>(Number.isInteger(linked) && linked > 0 ? linked : null);
+  // The version the selected one is compared with: the one before it unless the operator picks another.
+  const [base, setBase] = useState<number | null>(null);
   const latest = versions.data?.items[0]?.number;
   const current = selected ?? latest;
+  const from = base ?? Math.max(1, (current ?? 1) - 1);
   const diff = useQuery({
-    ...trpc.versions.diff.queryOptions({ from: Math.max(1, (current ?? 1) - 1), to: current ?? 1 }),
-    enabled: current !== undefined && current > 1,
+    ...trpc.versions.diff.queryOptions({ from, to: current ?? 1 }),
+    enabled: current !== undefined && (current > 1 || base !== null),
   });
   const [notice, setNotice] = useState<string | null>(null);
   const revert = useMutation(
@@ -57,7 +72,14 @@ export default function HistoryPage() {
                 data-testid={`version-${version.number}`}
               >
                 <td>
-                  <button type="button" className="link" onClick={() => setSelected(version.number)}>
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => {
+                      setSelected(version.number);
+                      setBase(null);
+                    }}
+                  >
                     #{version.number}
                   </button>
                 </td>
@@ -90,10 +112,21 @@ export default function HistoryPage() {
           </tbody>
         </table>
         <section className="panel" aria-label="Changes in the selected version">
-          <h2 className="small">Changes in #{current ?? "…"}</h2>
-          {diff.data?.changes.length === 0 && (
-            <p className="muted">No data-plane change (same config as the version before).</p>
-          )}
+          <h2 className="small">
+            Changes from{" "}
+            <select aria-label="Compare with version" value={from} onChange={(e) => setBase(Number(e.target.value))}>
+              {(versions.data?.items ?? [])
+                .filter((v) => v.number !== current)
+                .map((v) => (
+                  <option key={v.number} value={v.number}>
+                    #{v.number}
+                  </option>
+                ))}
+              {!versions.data?.items.some((v) => v.number === from) && <option value={from}>#{from}</option>}
+            </select>{" "}
+            to #{current ?? "…"}
+          </h2>
+          {diff.data?.changes.length === 0 && <p className="muted">No data-plane change between these versions.</p>}
           <ul className="diff">
             {diff.data?.changes.map((change) => (
               <li key={`${change.kind}-${change.path}`} className={`diff-${change.kind}`}>
@@ -108,6 +141,7 @@ export default function HistoryPage() {
           </ul>
         </section>
       </div>
+      <AuditLog />
     </section>
   );
 }

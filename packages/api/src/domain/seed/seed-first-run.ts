@@ -14,6 +14,8 @@ export interface SeedOptions {
   demo: boolean;
   /** Where the three demo backends listen (v1, v1, v2); defaults to 127.0.0.1:9101-9103. */
   demoBackends?: ReadonlyArray<{ host: string; port: number }>;
+  /** Port of the demo listener the agents open; defaults to 8080. */
+  demoListenerPort?: number;
 }
 
 export interface SeedResult {
@@ -88,7 +90,7 @@ export async function seedFirstRun(options: SeedOptions): Promise<SeedResult> {
         });
         const listener = await tx.listener.upsert({
           where: { name: DEMO_LISTENER },
-          create: { name: DEMO_LISTENER, protocol: "http", port: DEMO_LISTENER_PORT },
+          create: { name: DEMO_LISTENER, protocol: "http", port: options.demoListenerPort ?? DEMO_LISTENER_PORT },
           update: {},
         });
         await tx.route.create({

@@ -1,4 +1,5 @@
 import { router } from "../../trpc";
+import { metricsHealthEventsProcedure } from "./health-events";
 import { metricsSeriesProcedure } from "./series";
 
-export const metricsRouter = router({ series: metricsSeriesProcedure });
+export const metricsRouter = router({ series: metricsSeriesProcedure, healthEvents: metricsHealthEventsProcedure });

@@ -4,7 +4,12 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useParams } from "next/navigation";
 import { type FormEvent, useState } from "react";
+import { HealthTimeline } from "@/components/health-timeline";
+import { PoolSettings } from "@/components/pool-settings";
+import { PoolTraffic } from "@/components/pool-traffic";
 import { SplitSlider } from "@/components/split-slider";
+import { usePoolLive } from "@/lib/live";
+import { formatMs, formatPercent, formatRate, recentSummary } from "@/lib/points";
 import { useSession } from "@/lib/session";
 import { useTRPC } from "@/lib/trpc";
 
@@ -15,7 +20,10 @@ export default function PoolPage() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { canEdit } = useSession();
-  const pool = useQuery(trpc.pools.get.queryOptions({ id: name }, { refetchInterval: 5000 }));
+  // Fresh by events: the hub's `invalidate` refetches it when anyone changes the config.
+  const pool = useQuery(trpc.pools.get.queryOptions({ id: name }, { refetchInterval: 30_000 }));
+  const live = usePoolLive(name);
+  const [showSettings, setShowSettings] = useState(false);
   const [notice, setNotice] = useState<{ kind: "error" | "ok"; text: string } | null>(null);
 
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.pools.get.queryKey({ id: name }) });
@@ -23,7 +31,9 @@ export default function PoolPage() {
     setNotice({
       kind: "error",
       text:
-        error.data?.code === "CONFLICT" ? `${error.message} The table now shows the current values.` : error.message,
+        error.data?.code === "CONFLICT"
+          ? `${error.message} Someone else changed it first; the page now shows their values.`
+          : error.message,
     });
     void refresh();
   };
@@ -50,6 +60,10 @@ export default function PoolPage() {
     );
   }
   const data = pool.data;
+  const labelOf = new Map(data.backends.map((b) => [b.id, `${b.host}:${b.port}`]));
+  const seriesChoices = data.backends.map((b) => ({ id: b.id, label: `${b.host}:${b.port} (${b.versionLabel})` }));
+  const lastTick = live.ticks[live.ticks.length - 1];
+  const total = recentSummary(live.ticks, 5, (t) => t.total);
 
   return (
     <section aria-labelledby="pool-heading">
@@ -63,6 +77,28 @@ export default function PoolPage() {
         {data.retry.attempts} retries · connect timeout {data.timeouts.connectMs} ms
       </p>
       {data.description && <p>{data.description}</p>}
+      <dl className="stats" aria-label="Live totals">
+        <div>
+          <dt>Requests/s</dt>
+          <dd data-testid="pool-rps">{formatRate(total?.rps)}</dd>
+        </div>
+        <div>
+          <dt>Errors</dt>
+          <dd>{formatPercent(total?.errorPercent)}</dd>
+        </div>
+        <div>
+          <dt>p95</dt>
+          <dd>{formatMs(total?.p95)}</dd>
+        </div>
+        <div>
+          <dt>In flight</dt>
+          <dd>{total?.active ?? "–"}</dd>
+        </div>
+        <div>
+          <dt>Live</dt>
+          <dd className={live.connected ? "ok" : "error"}>{live.connected ? "connected" : "reconnecting…"}</dd>
+        </div>
+      </dl>
       {notice && (
         <p role={notice.kind === "error" ? "alert" : "status"} className={notice.kind === "error" ? "error" : "ok"}>
           {notice.text}
@@ -90,68 +126,89 @@ export default function PoolPage() {
             <th scope="col">Version</th>
             <th scope="col">Weight</th>
             <th scope="col">State</th>
+            <th scope="col">Health</th>
+            <th scope="col" className="num">
+              Req/s
+            </th>
+            <th scope="col" className="num">
+              Errors
+            </th>
+            <th scope="col" className="num">
+              p95
+            </th>
             {canEdit && <th scope="col">Actions</th>}
           </tr>
         </thead>
         <tbody>
-          {data.backends.map((backend) => (
-            <tr key={backend.id} data-testid={`backend-${backend.host}:${backend.port}`}>
-              <td>
-                <code>
-                  {backend.host}:{backend.port}
-                </code>
-              </td>
-              <td>{backend.versionLabel}</td>
-              <td>
-                {canEdit ? (
-                  <WeightInput
-                    key={`${backend.id}-${backend.version}`}
-                    label={`Weight of ${backend.host}:${backend.port}`}
-                    value={backend.weight}
-                    onCommit={(weight) => setWeight.mutate({ id: backend.id, version: backend.version, weight })}
-                  />
-                ) : (
-                  backend.weight
-                )}
-              </td>
-              <td>
-                <span className={`state state-${backend.state}`}>{backend.state}</span>
-              </td>
-              {canEdit && (
-                <td className="actions">
-                  {(["drain", "enable", "disable"] as const)
-                    .filter((verb) => !(verb === "enable" && backend.state === "active"))
-                    .filter((verb) => !(verb === "drain" && backend.state !== "active"))
-                    .filter((verb) => !(verb === "disable" && backend.state === "disabled"))
-                    .map((verb) => (
-                      <button
-                        key={verb}
-                        type="button"
-                        className="small-button"
-                        onClick={() => setState[verb].mutate({ id: backend.id, version: backend.version })}
-                      >
-                        {verb[0]?.toUpperCase()}
-                        {verb.slice(1)}
-                      </button>
-                    ))}
-                  <button
-                    type="button"
-                    className="small-button danger"
-                    onClick={() => {
-                      if (window.confirm(`Remove ${backend.host}:${backend.port} from ${data.name}?`)) {
-                        remove.mutate({ id: backend.id, version: backend.version });
-                      }
-                    }}
-                  >
-                    Remove
-                  </button>
+          {data.backends.map((backend) => {
+            const health = lastTick?.backends.find((b) => b.id === backend.id);
+            const numbers = recentSummary(live.ticks, 5, (t) => t.backends.find((b) => b.id === backend.id)?.point);
+            return (
+              <tr key={backend.id} data-testid={`backend-${backend.host}:${backend.port}`}>
+                <td>
+                  <code>
+                    {backend.host}:{backend.port}
+                  </code>
                 </td>
-              )}
-            </tr>
-          ))}
+                <td>{backend.versionLabel}</td>
+                <td>
+                  {canEdit ? (
+                    <WeightInput
+                      key={`${backend.id}-${backend.version}`}
+                      label={`Weight of ${backend.host}:${backend.port}`}
+                      value={backend.weight}
+                      onCommit={(weight) => setWeight.mutate({ id: backend.id, version: backend.version, weight })}
+                    />
+                  ) : (
+                    backend.weight
+                  )}
+                </td>
+                <td>
+                  <span className={`state state-${backend.state}`}>{backend.state}</span>
+                </td>
+                <td data-testid="health">
+                  <span className={`health health-${health?.health ?? "unknown"}`}>{health?.health ?? "unknown"}</span>
+                  {health && health.health !== "healthy" && <div className="muted small">{health.reason}</div>}
+                </td>
+                <td className="num">{formatRate(numbers?.rps)}</td>
+                <td className="num">{formatPercent(numbers?.errorPercent)}</td>
+                <td className="num">{formatMs(numbers?.p95)}</td>
+                {canEdit && (
+                  <td className="actions">
+                    {(["drain", "enable", "disable"] as const)
+                      .filter((verb) => !(verb === "enable" && backend.state === "active"))
+                      .filter((verb) => !(verb === "drain" && backend.state !== "active"))
+                      .filter((verb) => !(verb === "disable" && backend.state === "disabled"))
+                      .map((verb) => (
+                        <button
+                          key={verb}
+                          type="button"
+                          className="small-button"
+                          onClick={() => setState[verb].mutate({ id: backend.id, version: backend.version })}
+                        >
+                          {verb[0]?.toUpperCase()}
+                          {verb.slice(1)}
+                        </button>
+                      ))}
+                    <button
+                      type="button"
+                      className="small-button danger"
+                      onClick={() => {
+                        if (window.confirm(`Remove ${backend.host}:${backend.port} from ${data.name}?`)) {
+                          remove.mutate({ id: backend.id, version: backend.version });
+                        }
+                      }}
+                    >
+                      Remove
+                    </button>
+                  </td>
+                )}
+              </tr>
+            );
+          })}
           {data.backends.length === 0 && (
             <tr>
-              <td colSpan={5} className="muted">
+              <td colSpan={9} className="muted">
                 No backends yet.
               </td>
             </tr>
@@ -159,6 +216,32 @@ export default function PoolPage() {
         </tbody>
       </table>
       {canEdit && <AddBackend onAdd={(input) => add.mutate({ poolId: data.id, ...input })} pending={add.isPending} />}
+      <h2 className="small">Traffic</h2>
+      <PoolTraffic poolId={data.id} ticks={live.ticks} backends={seriesChoices} />
+      <HealthTimeline
+        poolId={data.id}
+        ticks={live.ticks}
+        liveEvents={live.health}
+        backends={data.backends.map((b) => ({ id: b.id, label: labelOf.get(b.id) ?? b.id }))}
+      />
+      <h2 className="small">
+        <button type="button" className="link" aria-expanded={showSettings} onClick={() => setShowSettings((v) => !v)}>
+          {showSettings ? "▾" : "▸"} Settings
+        </button>
+      </h2>
+      {showSettings && (
+        <PoolSettings
+          pool={data}
+          canEdit={canEdit}
+          pending={updatePool.isPending}
+          onSave={(input) =>
+            updatePool.mutateAsync(input as Parameters<typeof updatePool.mutate>[0]).then(
+              () => true,
+              () => false,
+            )
+          }
+        />
+      )}
     </section>
   );
 }
