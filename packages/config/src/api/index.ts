@@ -3,3 +3,4 @@ export * from "./common";
 export * from "./history";
 export * from "./listeners";
 export * from "./pools";
+export * from "./rollouts";
