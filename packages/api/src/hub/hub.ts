@@ -7,7 +7,7 @@ import { ConfigDistributor, type LatestVersion } from "./config-distributor";
 import { attachLiveChannel, poolRoom } from "./live-channel";
 import { compactAndExpire, DEFAULT_RETENTION, type RetentionPolicy, writeRollups } from "./rollup-store";
 import type { StoredSnapshot } from "./select-config";
-import { TelemetryAggregator } from "./telemetry-aggregator";
+import { TelemetryAggregator, type VersionWindow } from "./telemetry-aggregator";
 import {
   type AgentSocket,
   type AgentsNamespace,
@@ -54,6 +54,8 @@ export interface Hub {
   ): Promise<{ complete: boolean; pending: string[] }>;
   /** The last minutes of per-second ticks of a pool, merged across this replica's agents. */
   poolHistory(pool: string): PoolTick[];
+  /** One version's traffic in a pool over a window of closed seconds (rollout analysis). */
+  versionWindow(pool: string, version: string, fromMs: number, toMs: number): VersionWindow;
   stats(): { telemetry: number; malformed: number; agents: number };
   close(): Promise<void>;
 }
@@ -277,6 +279,7 @@ export function createHub(options: HubOptions): Hub {
       });
     },
     poolHistory: (pool) => aggregator.history(pool),
+    versionWindow: (pool, version, fromMs, toMs) => aggregator.versionWindow(pool, version, fromMs, toMs),
     stats: () => ({ ...stats, agents: agents.sockets.size }),
     async close() {
       closed = true;

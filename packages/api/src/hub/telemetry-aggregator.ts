@@ -1,4 +1,13 @@
-import type { BackendHealthState, HealthTransition, LiveBackend, LivePoint, PoolTick, Telemetry } from "@weir/config";
+import {
+  type BackendHealthState,
+  type HealthTransition,
+  type HistogramSnapshot,
+  type LiveBackend,
+  type LivePoint,
+  mergeHistograms,
+  type PoolTick,
+  type Telemetry,
+} from "@weir/config";
 import { emptyPoint, SeriesAccumulator } from "./series-accumulator";
 
 /** Worst first: the state a backend shows when agents disagree. */
@@ -40,6 +49,26 @@ export interface RollupBucket {
   acc: SeriesAccumulator;
 }
 
+interface VersionSecond {
+  requests: number;
+  s5xx: number;
+  errors: number;
+  latency: HistogramSnapshot;
+}
+
+/** A version's traffic over a window, as rollout analysis takes it. */
+export interface VersionWindow {
+  requests: number;
+  /** Answered, and not 5xx. */
+  successes: number;
+  s5xx: number;
+  errors: number;
+  latency: HistogramSnapshot;
+}
+
+/** Seconds of per-version data kept for analysis windows (15 minutes). */
+const VERSION_SECONDS_KEPT = 900;
+
 export interface KnownPool {
   name: string;
   backends: ReadonlyArray<{ id: string; version: string }>;
@@ -63,6 +92,8 @@ export class TelemetryAggregator {
   private readonly gauges = new Map<string, Map<string, BackendGauge>>();
   private readonly poolActive = new Map<string, Map<string, number>>();
   private readonly histories = new Map<string, PoolTick[]>();
+  /** Per pool, per closed second, each version's counts and histogram: what rollout analysis reads. */
+  private readonly versionSeconds = new Map<string, Array<{ at: number; versions: Map<string, VersionSecond> }>>();
   private known: KnownPool[] = [];
   private lastClosed: number;
 
@@ -249,6 +280,23 @@ export class TelemetryAggregator {
         point: acc.point(at, 1),
       });
     }
+    const record = new Map<string, VersionSecond>();
+    for (const [version, acc] of versions) {
+      if (acc.requests > 0)
+        record.set(version, {
+          requests: acc.requests,
+          s5xx: acc.s5xx,
+          errors: acc.errors,
+          latency: acc.histogram(),
+        });
+    }
+    let seconds = this.versionSeconds.get(pool);
+    if (seconds === undefined) {
+      seconds = [];
+      this.versionSeconds.set(pool, seconds);
+    }
+    seconds.push({ at, versions: record });
+    if (seconds.length > VERSION_SECONDS_KEPT) seconds.splice(0, seconds.length - VERSION_SECONDS_KEPT);
     const total = ps?.total ?? new SeriesAccumulator();
     total.active = poolActive;
     return {
@@ -257,6 +305,28 @@ export class TelemetryAggregator {
       versions: [...versions].map(([version, acc]) => ({ version, point: acc.point(at, 1) })),
       backends,
     };
+  }
+
+  /**
+   * One version's traffic in a pool over the closed seconds in [fromMs, toMs): requests, answers
+   * that were 5xx, requests that got no answer, and the merged latency histogram. What rollout
+   * analysis compares (stable against new), at one-second resolution.
+   */
+  versionWindow(pool: string, version: string, fromMs: number, toMs: number): VersionWindow {
+    let requests = 0;
+    let s5xx = 0;
+    let errors = 0;
+    const histograms: HistogramSnapshot[] = [];
+    for (const second of this.versionSeconds.get(pool) ?? []) {
+      if (second.at < fromMs || second.at >= toMs) continue;
+      const v = second.versions.get(version);
+      if (v === undefined) continue;
+      requests += v.requests;
+      s5xx += v.s5xx;
+      errors += v.errors;
+      histograms.push(v.latency);
+    }
+    return { requests, successes: requests - s5xx - errors, s5xx, errors, latency: mergeHistograms(histograms) };
   }
 
   history(pool: string): PoolTick[] {

@@ -165,3 +165,27 @@ describe("telemetry aggregator", () => {
     expect(backend?.acc.histogram().count).toBe(30);
   });
 });
+
+describe("version windows", () => {
+  it("sums one version's requests, failures and latency over the closed seconds of a window", () => {
+    let now = 50_000_000;
+    const agg = new TelemetryAggregator({ now: () => now });
+    for (let i = 1; i <= 3; i++) {
+      agg.ingest(
+        "x",
+        report(now + i * 1000, [
+          { id: "a", version: "v1", n: 10, micros: Array.from({ length: 10 }, () => 1_000) },
+          { id: "b", version: "v2", n: 10, fives: 1, micros: Array.from({ length: 10 }, () => 40_000) },
+        ]),
+      );
+    }
+    now += 4_500;
+    agg.tick();
+    const v2 = agg.versionWindow("shop", "v2", 50_000_000, 50_004_000);
+    expect(v2).toMatchObject({ requests: 33, s5xx: 3, errors: 0, successes: 30 });
+    expect(quantile(v2.latency, 0.95)).toBeGreaterThan(30_000);
+    const v1 = agg.versionWindow("shop", "v1", 50_001_000, 50_004_000);
+    expect(v1.requests).toBe(20);
+    expect(agg.versionWindow("shop", "v3", 0, Number.MAX_SAFE_INTEGER).requests).toBe(0);
+  });
+});
