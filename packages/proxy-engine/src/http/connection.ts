@@ -123,9 +123,14 @@ export class ClientConnection {
     socket.on("error", this.onSocketError);
     socket.on("drain", this.onSocketDrain);
     // TCP and TLS sockets both have a stream handle (libuv's, or the TLS wrap's) the parser can
-    // consume; a socket already gone has none.
-    if (this.handle?.isStreamBase === true) parser.consume(this.handle);
-    else socket.destroy();
+    // consume; a socket already gone has none (and may have emitted 'close' already).
+    if (this.handle?.isStreamBase === true) {
+      parser.consume(this.handle);
+      return;
+    }
+    this.mode = CLOSED;
+    releaseParser(parser);
+    socket.destroy();
   }
 
   get open(): boolean {

@@ -35,7 +35,8 @@ export class HttpListener implements ConnectionHost {
   ) {
     const maxHeaderBytes = config.limits.maxHeaderBytes;
     const onClient = (socket: Socket) => {
-      this.clients.add(new ClientConnection(socket, this, maxHeaderBytes));
+      const conn = new ClientConnection(socket, this, maxHeaderBytes);
+      if (conn.open) this.clients.add(conn);
     };
     // Half-open sockets, as Node's HTTP server has them: an HTTP connection ends itself on the
     // client's FIN (see ClientConnection), a WebSocket tunnel passes the FIN on.
