@@ -4,3 +4,4 @@ export * from "./history";
 export * from "./listeners";
 export * from "./pools";
 export * from "./rollouts";
+export * from "./scaling";
