@@ -15,6 +15,7 @@ import {
   ensureDemoAgentToken,
   LoginLimiter,
   seedFirstRun,
+  startRolloutController,
 } from "@weir/api";
 import { applyMigrations, createDb, describeDatabase, findPrismaDir, openDatabase } from "@weir/db";
 import next from "next";
@@ -129,6 +130,15 @@ async function main(): Promise<void> {
       await hub.close();
       io.close();
     });
+    // One replica drives the rollouts (leader election); it analyses with this hub's live data.
+    const rollouts = startRolloutController({
+      db,
+      databaseUrl: database.url,
+      logger: createLogger(env.WEIR_LOG_LEVEL, "rollouts"),
+      windows: hub.versionWindow,
+      liveUntil: hub.liveUntil,
+    });
+    stopping.push(() => rollouts.close());
     log.info(`Weir ${VERSION} is serving the dashboard on http://localhost:${env.PORT}`);
   } catch (error) {
     const { code, message } = error as Error & { code?: string };

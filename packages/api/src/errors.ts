@@ -16,6 +16,10 @@ export const API_ERRORS = {
   WEIR_E_CONFLICT: { trpc: "CONFLICT", description: "The object changed since it was read (stale version)." },
   WEIR_E_DUPLICATE: { trpc: "CONFLICT", description: "An object with that name or address already exists." },
   WEIR_E_IN_USE: { trpc: "CONFLICT", description: "The object is still referenced by another one." },
+  WEIR_E_ROLLOUT_STATE: {
+    trpc: "CONFLICT",
+    description: "The rollout cannot do that in its current state (e.g. promote a finished rollout).",
+  },
   WEIR_E_RATE_LIMITED: { trpc: "TOO_MANY_REQUESTS", description: "Too many attempts; retry later." },
   WEIR_E_PAYLOAD_TOO_LARGE: { trpc: "PAYLOAD_TOO_LARGE", description: "The request body is too large." },
   WEIR_E_INTERNAL: {

@@ -18,5 +18,6 @@ export { createRestHandler, REST_PREFIX } from "./http/rest";
 export { type AgentView, createHub, type Hub, type HubOptions } from "./hub/hub";
 export { DEFAULT_RETENTION, type RetentionPolicy } from "./hub/rollup-store";
 export type { HubLogger } from "./hub/types";
+export { type RolloutController, startRolloutController } from "./rollouts/controller";
 export { type AppRouter, appRouter } from "./router";
 export { createCallerFactory } from "./trpc";

@@ -8,6 +8,7 @@ import { enrollmentTokensRouter } from "./routers/enrollment-tokens/router";
 import { listenersRouter } from "./routers/listeners/router";
 import { metricsRouter } from "./routers/metrics/router";
 import { poolsRouter } from "./routers/pools/router";
+import { rolloutsRouter } from "./routers/rollouts/router";
 import { routesRouter } from "./routers/routes/router";
 import { tokensRouter } from "./routers/tokens/router";
 import { usersRouter } from "./routers/users/router";
@@ -28,6 +29,7 @@ export const appRouter = router({
   config: configRouter,
   audit: auditRouter,
   metrics: metricsRouter,
+  rollouts: rolloutsRouter,
 });
 
 registerValidationCaller((ctx) => appRouter.createCaller(ctx));

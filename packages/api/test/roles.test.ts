@@ -112,6 +112,22 @@ const TABLE: Record<string, Row> = {
   },
   "audit.list": { minimum: "viewer", input: () => ({}) },
   "agents.list": { minimum: "viewer", input: () => ({}) },
+  "rollouts.list": { minimum: "viewer", input: () => ({}) },
+  "rollouts.get": { minimum: "viewer", input: async (api) => ({ id: (await freshRollout(api, "pending")).id }) },
+  "rollouts.create": {
+    minimum: "operator",
+    input: async (api) => ({ ...canary, poolId: (await versionedPool(api)).id }),
+  },
+  "rollouts.start": { minimum: "operator", input: async (api) => ({ id: (await freshRollout(api, "pending")).id }) },
+  "rollouts.pause": { minimum: "operator", input: async (api) => ({ id: (await freshRollout(api, "started")).id }) },
+  "rollouts.resume": { minimum: "operator", input: async (api) => ({ id: (await freshRollout(api, "paused")).id }) },
+  "rollouts.promote": { minimum: "operator", input: async (api) => ({ id: (await freshRollout(api, "started")).id }) },
+  "rollouts.abort": { minimum: "operator", input: async (api) => ({ id: (await freshRollout(api, "started")).id }) },
+  "rollouts.retry": { minimum: "operator", input: async (api) => ({ id: (await freshRollout(api, "aborted")).id }) },
+  "rollouts.rollback": {
+    minimum: "operator",
+    input: async (api) => ({ id: (await freshRollout(api, "succeeded")).id }),
+  },
   "metrics.healthEvents": { minimum: "viewer", input: async (api) => ({ poolId: (await ensurePool(api)).id }) },
   "metrics.series": {
     minimum: "viewer",
@@ -160,6 +176,46 @@ async function freshBackend(api: TestApi): Promise<{ id: string; version: number
     data: { poolId: (await ensurePool(api)).id, host: "10.9.1.1", port: nextPort() },
   });
   return { id: backend.id, version: backend.version };
+}
+
+const canary = {
+  strategy: "canary",
+  stableVersion: "v1",
+  newVersion: "v2",
+  steps: [{ setWeight: 10 }, { pause: {} }, { setWeight: 50 }],
+};
+
+/** A pool with one v1 and one v2 backend: what a rollout moves traffic between. */
+async function versionedPool(api: TestApi) {
+  return api.db.pool.create({
+    data: {
+      name: `ro-${unique()}`,
+      backends: {
+        create: [
+          { host: "10.9.2.1", port: 80, versionLabel: "v1" },
+          { host: "10.9.2.2", port: 80, versionLabel: "v2" },
+        ],
+      },
+    },
+  });
+}
+
+/** A rollout in the given stage, brought there as an admin would (or, for succeeded, written directly). */
+async function freshRollout(api: TestApi, stage: "pending" | "started" | "paused" | "aborted" | "succeeded") {
+  const admin = api.as("admin");
+  const rollout = await admin.rollouts.create({ ...canary, poolId: (await versionedPool(api)).id } as never);
+  if (stage === "pending") return rollout;
+  if (stage === "succeeded") {
+    await api.db.rollout.update({
+      where: { id: rollout.id },
+      data: { status: "succeeded", currentStep: 4, currentWeight: 100, startedAt: new Date(), finishedAt: new Date() },
+    });
+    return rollout;
+  }
+  await admin.rollouts.start({ id: rollout.id });
+  if (stage === "paused") await admin.rollouts.pause({ id: rollout.id });
+  if (stage === "aborted") await admin.rollouts.abort({ id: rollout.id });
+  return rollout;
 }
 
 const RANK: Record<Minimum, number> = { anonymous: 0, viewer: 1, operator: 2, admin: 3 };

@@ -9,11 +9,20 @@ export interface NamedBackend {
   close(): Promise<void>;
 }
 
-/** A backend answering its own name on every path (and 200 on /healthz). */
-export async function startNamedBackend(name: string, port = 0): Promise<NamedBackend> {
+/**
+ * A backend answering its own name on every path (and 200 on /healthz). With `failEvery: 10`,
+ * every tenth request is answered 500 (deterministically 10%).
+ */
+export async function startNamedBackend(
+  name: string,
+  port = 0,
+  options: { failEvery?: number } = {},
+): Promise<NamedBackend> {
+  let served = 0;
   const server = createServer((req, res) => {
     req.resume();
-    res.writeHead(200, { "content-type": "text/plain", "x-backend": name });
+    const fail = options.failEvery !== undefined && req.url !== "/healthz" && ++served % options.failEvery === 0;
+    res.writeHead(fail ? 500 : 200, { "content-type": "text/plain", "x-backend": name });
     res.end(name);
   });
   server.keepAliveTimeout = 60_000;

@@ -1,6 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
-import { appRouter, createCallerFactory, createHub, type Hub, hashPassword, LoginLimiter } from "@weir/api";
+import {
+  appRouter,
+  createCallerFactory,
+  createHub,
+  type Hub,
+  hashPassword,
+  LoginLimiter,
+  type RolloutController,
+  startRolloutController,
+} from "@weir/api";
 import { createDb, type Db } from "@weir/db";
 import { freePort, startTestPostgres, type TestPostgres } from "@weir/db/testing";
 import { Server as SocketServer } from "socket.io";
@@ -54,6 +63,7 @@ export async function startTestHub(): Promise<TestHub> {
   let server: Server | undefined;
   let io: SocketServer | undefined;
   let hub: Hub | undefined;
+  let rollouts: RolloutController | undefined;
 
   const startHub = async () => {
     server = createServer((_req, res) => {
@@ -62,10 +72,18 @@ export async function startTestHub(): Promise<TestHub> {
     });
     io = new SocketServer(server, { serveClient: false });
     hub = createHub({ io, db, databaseUrl: postgres.url, logger, pollMs: 1000 });
+    rollouts = startRolloutController({
+      db,
+      databaseUrl: postgres.url,
+      logger,
+      windows: hub.versionWindow,
+      liveUntil: hub.liveUntil,
+    });
     const s = server;
     await new Promise<void>((resolve) => s.listen(port, "127.0.0.1", resolve));
   };
   const stopHub = async () => {
+    await rollouts?.close();
     await hub?.close();
     io?.close();
     const s = server;

@@ -13,6 +13,7 @@ import {
   type AgentsNamespace,
   type HubLogger,
   type LiveNamespace,
+  ROLLOUT_CHANNEL,
   TOKEN_REVOKED_CHANNEL,
 } from "./types";
 
@@ -56,6 +57,8 @@ export interface Hub {
   poolHistory(pool: string): PoolTick[];
   /** One version's traffic in a pool over a window of closed seconds (rollout analysis). */
   versionWindow(pool: string, version: string, fromMs: number, toMs: number): VersionWindow;
+  /** Unix ms up to which the live per-second data is complete (about 1.25 s behind the clock). */
+  liveUntil(): number;
   stats(): { telemetry: number; malformed: number; agents: number };
   close(): Promise<void>;
 }
@@ -113,6 +116,16 @@ export function createHub(options: HubOptions): Hub {
     }, 100);
   };
 
+  let rolloutTimer: NodeJS.Timeout | undefined;
+  const onRolloutChanged = () => {
+    // A rollout ticking every second changes its row often: one browser notification per 250 ms.
+    if (rolloutTimer !== undefined) return;
+    rolloutTimer = setTimeout(() => {
+      rolloutTimer = undefined;
+      live.emit("invalidate", { scope: "rollouts" });
+    }, 250);
+  };
+
   distributor.onNewVersion((latest: LatestVersion) => {
     aggregator.setKnownPools(knownPools(latest.snapshot));
     live.emit("invalidate", { scope: "config", configVersion: latest.number });
@@ -164,9 +177,10 @@ export function createHub(options: HubOptions): Hub {
   // Config versions: LISTEN for NOTIFY, poll as a safety net.
   const listener: NotificationListener = listenForNotifications({
     url: options.databaseUrl,
-    channels: [CONFIG_CHANNEL, TOKEN_REVOKED_CHANNEL],
+    channels: [CONFIG_CHANNEL, TOKEN_REVOKED_CHANNEL, ROLLOUT_CHANNEL],
     onNotification: (channel, payload) => {
       if (channel === CONFIG_CHANNEL) distributor.announce(Number(payload));
+      else if (channel === ROLLOUT_CHANNEL) onRolloutChanged();
       else if (channel === TOKEN_REVOKED_CHANNEL) {
         for (const socket of agents.sockets.values()) {
           if ((socket as AgentSocket).data.tokenId === payload) {
@@ -280,11 +294,13 @@ export function createHub(options: HubOptions): Hub {
     },
     poolHistory: (pool) => aggregator.history(pool),
     versionWindow: (pool, version, fromMs, toMs) => aggregator.versionWindow(pool, version, fromMs, toMs),
+    liveUntil: () => aggregator.closedUntil(),
     stats: () => ({ ...stats, agents: agents.sockets.size }),
     async close() {
       closed = true;
       if (tickTimer !== undefined) clearTimeout(tickTimer);
       if (agentsChangedTimer !== undefined) clearTimeout(agentsChangedTimer);
+      if (rolloutTimer !== undefined) clearTimeout(rolloutTimer);
       clearInterval(poll);
       clearInterval(seenTimer);
       if (housekeepingTimer !== undefined) clearInterval(housekeepingTimer);

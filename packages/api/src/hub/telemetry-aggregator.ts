@@ -329,6 +329,11 @@ export class TelemetryAggregator {
     return { requests, successes: requests - s5xx - errors, s5xx, errors, latency: mergeHistograms(histograms) };
   }
 
+  /** Unix ms up to which seconds are closed: windows ending later are not complete yet. */
+  closedUntil(): number {
+    return (this.lastClosed + 1) * 1000;
+  }
+
   history(pool: string): PoolTick[] {
     return [...(this.histories.get(pool) ?? [])];
   }

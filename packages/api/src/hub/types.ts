@@ -40,3 +40,6 @@ export type LiveSocket = Socket<BrowserToHubEvents, HubToBrowserEvents, Record<s
 
 /** Postgres NOTIFY channel: an enrollment token was revoked (payload: its id). */
 export const TOKEN_REVOKED_CHANNEL = "weir_agent_token_revoked";
+
+/** Postgres NOTIFY channel: a rollout changed (payload: its id); browsers refetch rollouts. */
+export const ROLLOUT_CHANNEL = "weir_rollout";

@@ -273,8 +273,40 @@ export type RolloutSpec = z.output<typeof rolloutSpecSchema>;
 export type CanaryRolloutSpec = Extract<RolloutSpec, { strategy: "canary" }>;
 export type BlueGreenRolloutSpec = Extract<RolloutSpec, { strategy: "blue_green" }>;
 
-/** What `rollouts.create` accepts: the definition; the rollout starts `pending`. */
-export const createRolloutInputSchema = rolloutSpecSchema;
+/**
+ * What `rollouts.create` accepts: the definition; the rollout starts `pending`. One flat object
+ * (the REST layer and its OpenAPI document need an object schema, not a union) whose refinement
+ * applies `rolloutSpecSchema`, so every rule and message is the spec's; the procedure then reads
+ * the spec with `rolloutSpecSchema.parse`.
+ */
+export const createRolloutInputSchema = z
+  .strictObject({
+    poolId: idSchema,
+    strategy: z.enum(["canary", "blue_green"], { error: 'must be "canary" or "blue_green"' }),
+    stableVersion: versionLabelSchema,
+    newVersion: versionLabelSchema,
+    analysis: z.unknown().optional(),
+    /** canary only */
+    steps: z.array(z.unknown()).optional(),
+    match: z.unknown().optional(),
+    sticky: z.boolean().optional(),
+    /** blue_green only */
+    blueGreen: z.unknown().optional(),
+  })
+  .superRefine((input, ctx) => {
+    const { steps, match, sticky, blueGreen, ...common } = input;
+    const candidate =
+      input.strategy === "canary"
+        ? { ...common, steps, ...(match !== undefined ? { match } : {}), ...(sticky !== undefined ? { sticky } : {}) }
+        : { ...common, blueGreen };
+    // Keys of the other strategy are refused as the strict union would: unrecognized.
+    const foreign = input.strategy === "canary" ? { blueGreen } : { steps, match, sticky };
+    for (const [key, value] of Object.entries(foreign))
+      if (value !== undefined) ctx.addIssue({ code: "custom", path: [], message: `Unrecognized key: "${key}"` });
+    const parsed = rolloutSpecSchema.safeParse(candidate);
+    if (!parsed.success)
+      for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, code: "custom", message: issue.message });
+  });
 export type CreateRolloutInput = z.input<typeof createRolloutInputSchema>;
 
 /** The definition columns of a `Rollout` row (the state columns belong to the controller). */
@@ -320,3 +352,53 @@ export function rolloutSpecFromColumns(row: RolloutDefinitionColumns): RolloutSp
       : { ...common, strategy: "blue_green", blueGreen: row.steps },
   );
 }
+
+/** A rollout as the API returns it: its definition, where it stands, and its latest verdicts. */
+export const rolloutDtoSchema = z.object({
+  id: z.string(),
+  poolId: z.string(),
+  pool: z.string(),
+  spec: z.unknown(),
+  strategy: rolloutStrategySchema,
+  stableVersion: z.string(),
+  newVersion: z.string(),
+  status: rolloutStatusSchema,
+  currentStep: z.number(),
+  currentWeight: z.number(),
+  /** Null while the current step's routing waits for every agent's ack. */
+  stepStartedAt: z.string().nullable(),
+  routingConfigVersion: z.number().nullable(),
+  failedChecks: z.number(),
+  message: z.string().nullable(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  createdBy: z.string().nullable(),
+  version: z.number(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  analysisRuns: z.array(
+    z.object({
+      at: z.string(),
+      step: z.number(),
+      verdict: analysisVerdictSchema,
+      reason: z.string(),
+      metrics: z.unknown(),
+    }),
+  ),
+});
+export type RolloutDto = z.infer<typeof rolloutDtoSchema>;
+
+export const listRolloutsInputSchema = z.strictObject({
+  poolId: idSchema.optional(),
+  /** Only rollouts still running (pending, progressing, paused). */
+  active: z.boolean().optional(),
+});
+
+export const rolloutRefInputSchema = z.strictObject({ id: idSchema });
+export const promoteRolloutInputSchema = z.strictObject({
+  id: idSchema,
+  /** All the way to 100% (skipping the remaining steps and analysis) instead of the next step. */
+  full: z.boolean().default(false),
+});
+export const rolloutCommandSchema = z.enum(["start", "pause", "resume", "promote", "abort", "retry", "rollback"]);
+export type RolloutCommand = z.output<typeof rolloutCommandSchema>;

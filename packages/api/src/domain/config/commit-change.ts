@@ -69,48 +69,8 @@ export async function commitChange<T>(options: ChangeOptions<T>): Promise<Change
   try {
     return await options.db.$transaction(
       async (tx) => {
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CONFIG_LOCK_KEY})`;
-        const { before, after, result, targetId, summary } = await options.change(tx);
-        const latest = await tx.configVersion.findFirst({ orderBy: { number: "desc" }, select: { number: true } });
-        const number = (latest?.number ?? 0) + 1;
-        let snapshot: Awaited<ReturnType<typeof compileSnapshot>>;
-        try {
-          snapshot = await compileSnapshot(tx, number);
-        } catch (error) {
-          const issues = (error as { issues?: readonly string[] }).issues;
-          if (!issues) throw error;
-          throw apiError(
-            "WEIR_E_INVALID_INPUT",
-            `This change would make an invalid data-plane config: ${issues.join("; ")}`,
-            {
-              field: issues[0]?.split(":")[0],
-            },
-          );
-        }
-        await tx.configVersion.create({
-          data: {
-            number,
-            snapshot: snapshotJson(snapshot),
-            hash: hashSnapshot(snapshot),
-            summary: (summary ?? options.summary ?? options.action).slice(0, 500),
-            createdById: options.actor === "system" ? null : options.actor.userId,
-            revertedFrom: options.revertedFrom ?? null,
-          },
-        });
-        await recordAudit(tx, {
-          actor: options.actor,
-          action: options.action,
-          targetType: options.targetType,
-          targetId: targetId ?? options.targetId ?? null,
-          before,
-          after,
-          configVersion: number,
-          ip: options.ip,
-          requestId: options.requestId,
-        });
-        const outcome = { result, configVersion: number, snapshot };
+        const outcome = await commitChangeInTx(tx, options);
         if (options.dryRun || dryRunScope.getStore()) throw new DryRunRollback(outcome);
-        await tx.$executeRaw`SELECT pg_notify(${CONFIG_CHANNEL}, ${String(number)})`;
         return outcome;
       },
       { timeout: 15_000 },
@@ -123,6 +83,59 @@ export async function commitChange<T>(options: ChangeOptions<T>): Promise<Change
     }
     throw error;
   }
+}
+
+/**
+ * The body of commitChange on a transaction the caller already holds (the rollout controller
+ * changes a pool's split and its rollout's state in one): the change, the new config version, the
+ * audit event and the NOTIFY, which Postgres delivers at the caller's commit.
+ */
+export async function commitChangeInTx<T>(
+  tx: Tx,
+  options: Omit<ChangeOptions<T>, "db" | "dryRun">,
+): Promise<ChangeResult<T>> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CONFIG_LOCK_KEY})`;
+  const { before, after, result, targetId, summary } = await options.change(tx);
+  const latest = await tx.configVersion.findFirst({ orderBy: { number: "desc" }, select: { number: true } });
+  const number = (latest?.number ?? 0) + 1;
+  let snapshot: Awaited<ReturnType<typeof compileSnapshot>>;
+  try {
+    snapshot = await compileSnapshot(tx, number);
+  } catch (error) {
+    const issues = (error as { issues?: readonly string[] }).issues;
+    if (!issues) throw error;
+    throw apiError(
+      "WEIR_E_INVALID_INPUT",
+      `This change would make an invalid data-plane config: ${issues.join("; ")}`,
+      {
+        field: issues[0]?.split(":")[0],
+      },
+    );
+  }
+  await tx.configVersion.create({
+    data: {
+      number,
+      snapshot: snapshotJson(snapshot),
+      hash: hashSnapshot(snapshot),
+      summary: (summary ?? options.summary ?? options.action).slice(0, 500),
+      createdById: options.actor === "system" ? null : options.actor.userId,
+      revertedFrom: options.revertedFrom ?? null,
+    },
+  });
+  await recordAudit(tx, {
+    actor: options.actor,
+    action: options.action,
+    targetType: options.targetType,
+    targetId: targetId ?? options.targetId ?? null,
+    before,
+    after,
+    configVersion: number,
+    ip: options.ip,
+    requestId: options.requestId,
+  });
+  // Delivered at commit only: a dry run's rollback takes it back with the rest.
+  await tx.$executeRaw`SELECT pg_notify(${CONFIG_CHANNEL}, ${String(number)})`;
+  return { result, configVersion: number, snapshot };
 }
 
 /** The optimistic-concurrency check every edit makes: the caller must have read the current row. */
