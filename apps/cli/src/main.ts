@@ -6,6 +6,7 @@ import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { CliError, type Client, createClient, describeError, loadCredentials, saveCredentials } from "./client";
 import { planApply, readManifest } from "./commands/apply";
+import { rollouts } from "./commands/rollouts";
 import { type Format, parseFormat, print } from "./output";
 
 const HELP = `weirctl: manage Weir from the command line
@@ -16,6 +17,9 @@ const HELP = `weirctl: manage Weir from the command line
   weirctl backends weight <pool> <host:port> <N>
   weirctl backends drain|enable|disable|rm <pool> <host:port>
   weirctl versions ls | diff <from> <to> | revert <number>
+  weirctl rollouts ls [<pool>] | get <id> | create -f <rollout.yaml> | watch <id>
+  weirctl rollouts start|pause|resume|abort|retry|rollback <id>
+  weirctl rollouts promote <id> [--full]
   weirctl apply -f <pools.yaml> [--dry-run]
   weirctl get pools|pool <name>|versions|agents [-o json|yaml|table]
 
@@ -36,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
       file: { type: "string", short: "f" },
       output: { type: "string", short: "o" },
       "dry-run": { type: "boolean" },
+      full: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -55,6 +60,8 @@ async function main(argv: string[]): Promise<number> {
       return backends(client, sub, args, values);
     case "versions":
       return versions(client, sub, args, format);
+    case "rollouts":
+      return rollouts(client, sub, args, values, format);
     case "apply":
       return apply(client, values.file, values["dry-run"] ?? false);
     case "get":

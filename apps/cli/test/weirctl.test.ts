@@ -142,4 +142,25 @@ describe("weirctl", () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe("weirctl: WEIR_E_NOT_FOUND: No pool with id or name nope.\n");
   });
+
+  it("creates a rollout from a file, starts, pauses and aborts it", async () => {
+    // The test before drained the only v1 backend left: a rollout needs one serving.
+    expect((await run(["backends", "enable", "checkout", "10.0.0.11:8080"])).code).toBe(0);
+    const created = await run(["rollouts", "create", "-f", "examples/rollout.yaml"]);
+    expect(created.code, created.stderr).toBe(0);
+    const id = /rollout (\S+) created on checkout \(canary, pending\)/.exec(created.stdout)?.[1];
+    expect(id).toBeDefined();
+    const started = await run(["rollouts", "start", id as string]);
+    expect(started.stdout).toMatch(/^checkout v1→v2: progressing, step 0, 10% to v2/);
+    const listed = await run(["rollouts", "ls", "checkout"]);
+    expect(listed.stdout).toContain(`${id}  checkout  canary    v1→v2`);
+    expect((await run(["rollouts", "pause", id as string])).stdout).toContain("paused");
+    const again = await run(["rollouts", "start", id as string]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("WEIR_E_ROLLOUT_STATE: Cannot start");
+    const aborted = await run(["rollouts", "abort", id as string]);
+    expect(aborted.stdout).toMatch(/aborted, step \d+, 0% to v2/);
+    const pool = JSON.parse((await run(["get", "pool", "checkout", "-o", "json"])).stdout);
+    expect(pool.trafficSplit).toMatchObject({ stableVersion: "v1", canaryPercent: 0 });
+  });
 });

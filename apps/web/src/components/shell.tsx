@@ -68,6 +68,7 @@ export function Shell({ children }: { children: ReactNode }) {
         <span className="brand">Weir</span>
         <nav aria-label="Main">
           <Link href="/">Pools</Link>
+          <Link href="/rollouts">Rollouts</Link>
           <Link href="/agents">Agents</Link>
           <Link href="/history">History</Link>
           <Link href="/settings">Settings</Link>

@@ -7,6 +7,7 @@ import { type FormEvent, useState } from "react";
 import { HealthTimeline } from "@/components/health-timeline";
 import { PoolSettings } from "@/components/pool-settings";
 import { PoolTraffic } from "@/components/pool-traffic";
+import { RolloutForm } from "@/components/rollout-form";
 import { SplitSlider } from "@/components/split-slider";
 import { usePoolLive } from "@/lib/live";
 import { formatMs, formatPercent, formatRate, recentSummary } from "@/lib/points";
@@ -24,6 +25,11 @@ export default function PoolPage() {
   const pool = useQuery(trpc.pools.get.queryOptions({ id: name }, { refetchInterval: 30_000 }));
   const live = usePoolLive(name);
   const [showSettings, setShowSettings] = useState(false);
+  const [newRollout, setNewRollout] = useState(false);
+  const rollouts = useQuery({
+    ...trpc.rollouts.list.queryOptions({ poolId: name }, { refetchInterval: 30_000 }),
+    enabled: pool.isSuccess,
+  });
   const [notice, setNotice] = useState<{ kind: "error" | "ok"; text: string } | null>(null);
 
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.pools.get.queryKey({ id: name }) });
@@ -104,6 +110,21 @@ export default function PoolPage() {
           {notice.text}
         </p>
       )}
+      <h2 className="small">Rollouts</h2>
+      <RolloutSummary rollouts={rollouts.data ?? []} />
+      {canEdit &&
+        !(rollouts.data ?? []).some((r) => ["pending", "progressing", "paused"].includes(r.status)) &&
+        (newRollout ? (
+          <RolloutForm
+            poolId={data.id}
+            versions={[...new Set(data.backends.map((b) => b.versionLabel))].sort()}
+            onCancel={() => setNewRollout(false)}
+          />
+        ) : (
+          <button type="button" className="small-button" onClick={() => setNewRollout(true)}>
+            New rollout
+          </button>
+        ))}
       <h2 className="small">Traffic split</h2>
       <SplitSlider
         key={`${data.version}`}
@@ -315,5 +336,33 @@ function AddBackend({
         </span>
       )}
     </form>
+  );
+}
+
+/** The pool's running rollout (it drives the split below), or the last one. */
+function RolloutSummary({
+  rollouts,
+}: {
+  rollouts: Array<{
+    id: string;
+    status: string;
+    stableVersion: string;
+    newVersion: string;
+    currentWeight: number;
+    message: string | null;
+  }>;
+}) {
+  const active = rollouts.find((r) => ["pending", "progressing", "paused"].includes(r.status));
+  const shown = active ?? rollouts[0];
+  if (shown === undefined) return <p className="muted small">No rollout of this pool yet.</p>;
+  return (
+    <p className={active ? "panel rollout-banner" : "muted small"} data-testid="rollout-banner">
+      <Link href={`/rollouts/${shown.id}`}>
+        {shown.stableVersion} → {shown.newVersion}
+      </Link>{" "}
+      <strong className={`status-${shown.status}`}>{shown.status.replace("_", " ")}</strong> at {shown.currentWeight}%
+      {shown.message && <span className="muted"> · {shown.message}</span>}
+      {active && <span className="muted"> · moving the slider below pauses it</span>}
+    </p>
   );
 }
