@@ -24,21 +24,28 @@ const SUMMARIES: Record<RolloutCommand, string> = {
  * routing it decides is written as a config change in the same transaction. A command that makes
  * no sense in the rollout's state is refused with WEIR_E_ROLLOUT_STATE and why.
  */
-export function rolloutCommandProcedure(command: RolloutCommand) {
-  const input = command === "promote" ? promoteRolloutInputSchema : rolloutRefInputSchema;
+export function rolloutCommandProcedure(command: Exclude<RolloutCommand, "promote">) {
   return operatorProcedure
     .meta({
       openapi: { method: "POST", path: `/rollouts/{id}/${command}`, tags: ["rollouts"], summary: SUMMARIES[command] },
     })
-    .input(input)
+    .input(rolloutRefInputSchema)
     .output(rolloutDtoSchema)
     .mutation(async ({ ctx, input }) => {
-      const by = actorLabel(ctx.actor);
-      const event =
-        command === "promote"
-          ? { type: "promote" as const, full: (input as { full?: boolean }).full ?? false, by }
-          : { type: command, by };
+      const event = { type: command, by: actorLabel(ctx.actor) };
       await applyRolloutEvent({ db: ctx.db, rolloutId: input.id, event, actor: ctx.actor, ip: ctx.ip });
       return getRollout({ db: ctx.db, id: input.id });
     });
 }
+
+export const promoteRolloutProcedure = operatorProcedure
+  .meta({
+    openapi: { method: "POST", path: "/rollouts/{id}/promote", tags: ["rollouts"], summary: SUMMARIES.promote },
+  })
+  .input(promoteRolloutInputSchema)
+  .output(rolloutDtoSchema)
+  .mutation(async ({ ctx, input }) => {
+    const event = { type: "promote" as const, full: input.full, by: actorLabel(ctx.actor) };
+    await applyRolloutEvent({ db: ctx.db, rolloutId: input.id, event, actor: ctx.actor, ip: ctx.ip });
+    return getRollout({ db: ctx.db, id: input.id });
+  });

@@ -1,5 +1,5 @@
 import { router } from "../../trpc";
-import { rolloutCommandProcedure } from "./command";
+import { promoteRolloutProcedure, rolloutCommandProcedure } from "./command";
 import { createRolloutProcedure } from "./create";
 import { getRolloutProcedure } from "./get";
 import { listRolloutsProcedure } from "./list";
@@ -11,7 +11,7 @@ export const rolloutsRouter = router({
   start: rolloutCommandProcedure("start"),
   pause: rolloutCommandProcedure("pause"),
   resume: rolloutCommandProcedure("resume"),
-  promote: rolloutCommandProcedure("promote"),
+  promote: promoteRolloutProcedure,
   abort: rolloutCommandProcedure("abort"),
   retry: rolloutCommandProcedure("retry"),
   rollback: rolloutCommandProcedure("rollback"),
