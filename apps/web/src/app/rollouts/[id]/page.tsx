@@ -142,7 +142,7 @@ export default function RolloutPage() {
         </p>
       )}
       {canEdit && (
-        <div className="actions" aria-label="Rollout controls">
+        <div className="actions">
           {(CONTROLS[r.status] ?? [])
             .filter((command) => !(awaitingPromotion && command === "resume"))
             .map((command) => (
