@@ -51,9 +51,8 @@ export function buildEnv() {
 }
 
 /**
- * Long-running children that share our terminal. Ctrl-C reaches the whole foreground process
- * group, the children included; a signal sent to this process alone (kill, a supervisor) is passed
- * on to each. When a critical child exits, the others are stopped and `done` resolves with its
+ * Long-running children that share our terminal. A signal to this process (Ctrl-C, kill, a
+ * supervisor) is passed on to each child. When a critical child exits, the others are stopped and `done` resolves with its
  * exit code; a non-critical child that dies is reported and the rest keep running. If `npm start`
  * itself is killed without telling its children, they are stopped rather than left running.
  */
@@ -77,9 +76,13 @@ export class Supervisor {
   }
 
   start(name, command, args, { critical = false, prefix = false, ...options } = {}) {
+    // Each child leads its own process group: Ctrl-C reaches this process alone, which passes it
+    // on, so the control plane stops its embedded Postgres itself, in order, instead of the
+    // terminal's SIGINT reaching Postgres too and pulling the database away mid-shutdown.
     const child = spawn(command, args, {
       cwd: root,
       stdio: prefix ? ["ignore", "pipe", "pipe"] : "inherit",
+      detached: true,
       ...options,
     });
     if (prefix) {

@@ -1,4 +1,11 @@
-import { configAckSchema, configNackSchema, healthReportSchema, telemetrySchema } from "@weir/config";
+import {
+  configAckSchema,
+  configNackSchema,
+  healthReportSchema,
+  type ProcessExited,
+  processExitedSchema,
+  telemetrySchema,
+} from "@weir/config";
 import type { Db } from "@weir/db";
 import type { z } from "zod";
 import { AgentRefused, authenticateAgent } from "./authenticate-agent";
@@ -9,6 +16,8 @@ import type { AgentSocket, AgentsNamespace, HubLogger } from "./types";
 export interface AgentChannelDeps {
   db: Db;
   agents: AgentsNamespace;
+  /** True once the hub is shutting down: the database may be going away with it; stay quiet. */
+  closing: () => boolean;
   distributor: ConfigDistributor;
   aggregator: TelemetryAggregator;
   logger: HubLogger;
@@ -27,6 +36,8 @@ export interface AgentChannelDeps {
     reason: string;
     at: number;
   }) => void;
+  /** A process the agent ran for a scaling rule exited on its own. */
+  onProcessExit?: (agent: { agentId: string; name: string }, exit: ProcessExited) => void;
   /** Agents whose reports arrived since the last flush: their lastSeenAt moves forward. */
   seen: Set<string>;
   stats: { malformed: number; telemetry: number };
@@ -166,6 +177,15 @@ export function attachAgentChannel(deps: AgentChannelDeps): void {
       }
     });
 
+    socket.on("process:exited", (payload) => {
+      const parsed = processExitedSchema.safeParse(payload);
+      if (!parsed.success) return malformed("process:exited", parsed.error);
+      logger.warn(
+        `agent ${name}: the process on port ${parsed.data.port} of scaling rule ${parsed.data.rule} exited on its own (${parsed.data.signal ? `signal ${parsed.data.signal}` : `code ${parsed.data.exitCode}`})`,
+      );
+      deps.onProcessExit?.({ agentId, name }, parsed.data);
+    });
+
     socket.on("disconnect", (reason) => {
       deps.aggregator.forgetAgent(agentId);
       // Another connection of the same agent may already have replaced this one.
@@ -175,7 +195,9 @@ export function attachAgentChannel(deps: AgentChannelDeps): void {
       void db.agent
         .updateMany({ where: { id: agentId }, data: { connected: false, lastSeenAt: new Date() } })
         .then(() => deps.onAgentsChanged())
-        .catch((error: Error) => logger.warn(`could not record agent ${name}'s disconnection: ${error.message}`));
+        .catch((error: Error) => {
+          if (!deps.closing()) logger.warn(`could not record agent ${name}'s disconnection: ${error.message}`);
+        });
     });
   });
 }

@@ -3,6 +3,13 @@ import { type Db, electLeader, type LeaderElection, listenForNotifications, type
 import type { Server } from "socket.io";
 import { CONFIG_CHANNEL } from "../domain/config/commit-change";
 import { attachAgentChannel } from "./agent-channel";
+import {
+  type AgentCommand,
+  type AgentCommandPayload,
+  type AgentCommandReply,
+  type ProcessExitListener,
+  sendAgentCommand,
+} from "./agent-commands";
 import { ConfigDistributor, type LatestVersion } from "./config-distributor";
 import { attachLiveChannel, poolRoom } from "./live-channel";
 import { compactAndExpire, DEFAULT_RETENTION, type RetentionPolicy, writeRollups } from "./rollup-store";
@@ -14,6 +21,7 @@ import {
   type HubLogger,
   type LiveNamespace,
   ROLLOUT_CHANNEL,
+  SCALING_CHANNEL,
   TOKEN_REVOKED_CHANNEL,
 } from "./types";
 
@@ -60,6 +68,19 @@ export interface Hub {
   /** Unix ms up to which the live per-second data is complete (about 1.25 s behind the clock). */
   liveUntil(): number;
   stats(): { telemetry: number; malformed: number; agents: number };
+  /**
+   * Sends a command (the process actuator's start and stop) to the agent named `name` connected to
+   * this replica and resolves with its parsed answer. Rejects with an AgentCommandError
+   * (`WEIR_E_AGENT_NOT_CONNECTED`) when no such agent is connected here or it does not answer in time.
+   */
+  sendToAgent<E extends AgentCommand>(
+    name: string,
+    event: E,
+    payload: AgentCommandPayload<E>,
+    timeoutMs: number,
+  ): Promise<AgentCommandReply<E>>;
+  /** Calls `listener` for each process an agent of this replica reports as exited on its own. Returns an unsubscribe. */
+  onProcessExit(listener: ProcessExitListener): () => void;
   close(): Promise<void>;
 }
 
@@ -84,6 +105,7 @@ export function createHub(options: HubOptions): Hub {
   const stats = { malformed: 0, telemetry: 0 };
   const seen = new Set<string>();
   const ackWaiters = new Set<() => void>();
+  const processExitListeners = new Set<ProcessExitListener>();
   let closed = false;
 
   const poolIds = new Map<string, string>();
@@ -126,6 +148,16 @@ export function createHub(options: HubOptions): Hub {
     }, 250);
   };
 
+  let scalingTimer: NodeJS.Timeout | undefined;
+  const onScalingChanged = () => {
+    // The autoscaler writes a decision a second per rule at most: one notification per 250 ms.
+    if (scalingTimer !== undefined) return;
+    scalingTimer = setTimeout(() => {
+      scalingTimer = undefined;
+      live.emit("invalidate", { scope: "scaling" });
+    }, 250);
+  };
+
   distributor.onNewVersion((latest: LatestVersion) => {
     aggregator.setKnownPools(knownPools(latest.snapshot));
     live.emit("invalidate", { scope: "config", configVersion: latest.number });
@@ -136,6 +168,7 @@ export function createHub(options: HubOptions): Hub {
   attachAgentChannel({
     db,
     agents,
+    closing: () => closed,
     distributor,
     aggregator,
     logger,
@@ -143,6 +176,9 @@ export function createHub(options: HubOptions): Hub {
     onAgentsChanged,
     onAck: () => {
       for (const wake of [...ackWaiters]) wake();
+    },
+    onProcessExit: (agent, exit) => {
+      for (const listener of processExitListeners) listener(agent, exit);
     },
     onHealth: (event) => {
       live.to(poolRoom(event.pool)).emit("health", {
@@ -177,10 +213,11 @@ export function createHub(options: HubOptions): Hub {
   // Config versions: LISTEN for NOTIFY, poll as a safety net.
   const listener: NotificationListener = listenForNotifications({
     url: options.databaseUrl,
-    channels: [CONFIG_CHANNEL, TOKEN_REVOKED_CHANNEL, ROLLOUT_CHANNEL],
+    channels: [CONFIG_CHANNEL, TOKEN_REVOKED_CHANNEL, ROLLOUT_CHANNEL, SCALING_CHANNEL],
     onNotification: (channel, payload) => {
       if (channel === CONFIG_CHANNEL) distributor.announce(Number(payload));
       else if (channel === ROLLOUT_CHANNEL) onRolloutChanged();
+      else if (channel === SCALING_CHANNEL) onScalingChanged();
       else if (channel === TOKEN_REVOKED_CHANNEL) {
         for (const socket of agents.sockets.values()) {
           if ((socket as AgentSocket).data.tokenId === payload) {
@@ -191,7 +228,9 @@ export function createHub(options: HubOptions): Hub {
       }
     },
     onListening: () => void distributor.refresh(),
-    onError: (error) => logger.warn(`database notifications interrupted (${error.message}); reconnecting`),
+    onError: (error) => {
+      if (!closed) logger.warn(`database notifications interrupted (${error.message}); reconnecting`);
+    },
   });
   const poll = setInterval(() => void distributor.refresh(), options.pollMs ?? 5_000);
   poll.unref();
@@ -296,11 +335,17 @@ export function createHub(options: HubOptions): Hub {
     versionWindow: (pool, version, fromMs, toMs) => aggregator.versionWindow(pool, version, fromMs, toMs),
     liveUntil: () => aggregator.closedUntil(),
     stats: () => ({ ...stats, agents: agents.sockets.size }),
+    sendToAgent: (name, event, payload, timeoutMs) => sendAgentCommand(agents, name, event, payload, timeoutMs),
+    onProcessExit(listener) {
+      processExitListeners.add(listener);
+      return () => processExitListeners.delete(listener);
+    },
     async close() {
       closed = true;
       if (tickTimer !== undefined) clearTimeout(tickTimer);
       if (agentsChangedTimer !== undefined) clearTimeout(agentsChangedTimer);
       if (rolloutTimer !== undefined) clearTimeout(rolloutTimer);
+      if (scalingTimer !== undefined) clearTimeout(scalingTimer);
       clearInterval(poll);
       clearInterval(seenTimer);
       if (housekeepingTimer !== undefined) clearInterval(housekeepingTimer);

@@ -43,3 +43,6 @@ export const TOKEN_REVOKED_CHANNEL = "weir_agent_token_revoked";
 
 /** Postgres NOTIFY channel: a rollout changed (payload: its id); browsers refetch rollouts. */
 export const ROLLOUT_CHANNEL = "weir_rollout";
+
+/** Postgres NOTIFY channel: a scaling rule or its decisions changed (payload: its id); browsers refetch. */
+export const SCALING_CHANNEL = "weir_scaling";

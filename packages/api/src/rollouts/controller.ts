@@ -42,6 +42,7 @@ export function startRolloutController(options: RolloutControllerOptions): Rollo
   const reportedNacks = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
+  let closing = false;
 
   const analyst: Analyst = (request, row) => {
     const spec = specOf(row);
@@ -153,7 +154,7 @@ export function startRolloutController(options: RolloutControllerOptions): Rollo
       schedule();
     },
     onDemoted: () => {
-      logger.warn("no longer the rollout leader; another replica takes over");
+      if (!closing) logger.warn("no longer the rollout leader; another replica takes over");
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
     },
@@ -162,6 +163,7 @@ export function startRolloutController(options: RolloutControllerOptions): Rollo
   return {
     isLeader: () => leader.isLeader(),
     async close() {
+      closing = true;
       if (timer !== undefined) clearTimeout(timer);
       await running;
       await leader.close();
