@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type EngineConfig, parseEngineConfig } from "@weir/config";
 
@@ -16,12 +16,14 @@ const FILE = "config.json";
 /**
  * The agent's data directory holds the last applied config so that a restart serves traffic at
  * once, before (or without) the control plane. Writes are atomic: a new file is written and
- * fsynced beside the old one, then renamed over it, so a crash at any point leaves either the old
+ * flushed to disk (fsync) beside the old one, then renamed over it, so a crash at any point leaves either the old
  * snapshot or the new one, never a torn file. The directory itself is not fsynced: at worst a
  * crash right after the rename brings back the previous snapshot, a valid config the agent serves
  * until the control plane hands it the latest, and it halves the fsyncs on the ack's path.
  */
 export class SnapshotStore {
+  private dirReady = false;
+
   constructor(readonly dir: string) {}
 
   get path(): string {
@@ -29,17 +31,15 @@ export class SnapshotStore {
   }
 
   async save(version: number, config: unknown): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    // Once per process: each save is on the ack's path, one filesystem call less counts.
+    if (!this.dirReady) {
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      this.dirReady = true;
+    }
     const body = JSON.stringify({ version, config, savedAt: new Date().toISOString() } satisfies StoredSnapshot);
     const tmp = join(this.dir, `.${FILE}.${randomBytes(6).toString("hex")}.tmp`);
-    const file = await open(tmp, "w", 0o600);
     try {
-      await file.writeFile(body);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    try {
+      await writeFile(tmp, body, { mode: 0o600, flush: true });
       await rename(tmp, this.path);
     } catch (error) {
       await rm(tmp, { force: true });
