@@ -35,6 +35,18 @@ test("[DASHBOARD][VIEW]: operator opens the dashboard and sees the demo pool liv
   await traffic;
   await expect(page.getByTestId("agents-online")).toHaveText(/^1 \/ 1$/);
   await page.screenshot({ path: screenshotPath("overview.png"), fullPage: true });
+
+  // Dark mode: the toggle pins it (system → light → dark → system), and it survives a reload.
+  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  await page.emulateMedia({ colorScheme: "light" });
+  expect(await background()).toBe("rgb(247, 248, 250)");
+  await page.getByRole("button", { name: /^Theme: system/ }).click();
+  await page.getByRole("button", { name: /^Theme: light/ }).click();
+  expect(await background()).toBe("rgb(15, 18, 22)");
+  await page.reload();
+  await expect(page.getByRole("button", { name: /^Theme: dark/ })).toBeVisible();
+  expect(await background()).toBe("rgb(15, 18, 22)");
+  await page.getByRole("button", { name: /^Theme: dark/ }).click();
   expect(consoleErrors).toEqual([]);
 });
 
