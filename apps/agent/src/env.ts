@@ -16,6 +16,7 @@ const envSchema = z.object({
   WEIR_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   WEIR_CONTROL_PLANE: unsetIfEmpty(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" })),
   WEIR_AGENT_TOKEN: unsetIfEmpty(z.string()),
+  WEIR_AGENT_TOKEN_FILE: unsetIfEmpty(z.string()),
   WEIR_AGENT_NAME: unsetIfEmpty(z.string()),
   WEIR_AGENT_LABELS: unsetIfEmpty(z.string()),
   WEIR_AGENT_DATA_DIR: unsetIfEmpty(z.string()),

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,7 +28,9 @@ describe("weir-agent command line", () => {
       env: { ...process.env, WEIR_AGENT_TOKEN: "" },
     });
     expect(noToken.status).toBe(1);
-    expect(noToken.stderr).toContain("--token (or WEIR_AGENT_TOKEN) is required");
+    expect(noToken.stderr).toContain(
+      "--token or --token-file (or WEIR_AGENT_TOKEN / WEIR_AGENT_TOKEN_FILE) is required",
+    );
     const both = run("--control-plane", "http://127.0.0.1:1", "--config", "x.yaml");
     expect(both.status).toBe(1);
     expect(both.stderr).toContain("--config and --control-plane exclude each other");
@@ -44,5 +46,39 @@ describe("weir-agent command line", () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("WEIR_E_INVALID_CONFIG");
     expect(r.stderr).toContain("pools[0].algorithm");
+  });
+
+  it("reads the token from --token-file and goes on to connect (and keeps serving) without a control plane", async () => {
+    const file = join(dir, "token");
+    writeFileSync(file, "weir_agt_from-a-file\n");
+    const child = spawn(
+      process.execPath,
+      [
+        bin,
+        "--control-plane",
+        "http://127.0.0.1:1",
+        "--token-file",
+        file,
+        "--data-dir",
+        join(dir, "data"),
+        "--name",
+        "filed",
+      ],
+      { env: { ...process.env, WEIR_AGENT_TOKEN: "" } },
+    );
+    let stderr = "";
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no connection attempt seen: ${stderr}`)), 20_000);
+      child.stderr.on("data", () => {
+        if (stderr.includes("cannot reach the control plane")) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    child.kill("SIGTERM");
+    await new Promise((resolve) => child.once("exit", resolve));
+    expect(stderr).not.toContain("weir_agt_from-a-file");
   });
 });
