@@ -15,6 +15,7 @@ import {
 import { createEngine, type Engine, type Logger } from "@weir/proxy-engine";
 import { io, type Socket } from "socket.io-client";
 import { adminPort, closeServer, startAdmin } from "./admin";
+import { ProcessActuator } from "./process-actuator";
 import { SnapshotStore } from "./snapshot-store";
 import { TelemetryReporter } from "./telemetry";
 
@@ -245,6 +246,20 @@ export async function runConnected(options: ConnectedOptions): Promise<Connected
     });
   };
 
+  // The process scaling actuator: backend processes on this host, started and stopped by the hub.
+  const processes = new ProcessActuator({
+    logger,
+    onExit: (exit) => {
+      if (socket.connected) socket.emit("process:exited", exit);
+    },
+  });
+  socket.on("process:start", (payload, ack) => {
+    void processes.start(payload).then((reply) => typeof ack === "function" && ack(reply));
+  });
+  socket.on("process:stop", (payload, ack) => {
+    void processes.stop(payload).then((reply) => typeof ack === "function" && ack(reply));
+  });
+
   engine.on("health", (event) => {
     if (!socket.connected) return;
     socket.emit("health", { transitions: [{ ...event, reason: event.reason.slice(0, 500) }] });
@@ -307,6 +322,7 @@ export async function runConnected(options: ConnectedOptions): Promise<Connected
       if (telemetryTimer !== undefined) clearTimeout(telemetryTimer);
       if (manualRetry !== undefined) clearTimeout(manualRetry);
       socket.close();
+      await processes.stopAll();
       await applying;
       await closeServer(admin);
       await engine.close();

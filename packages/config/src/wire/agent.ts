@@ -175,10 +175,100 @@ export type HealthTransition = z.output<typeof healthTransitionSchema>;
 export const healthReportSchema = z.strictObject({ transitions: z.array(healthTransitionSchema).min(1).max(10_000) });
 export type HealthReport = z.output<typeof healthReportSchema>;
 
+// ---------------------------------------------------------------------------------------------
+// Process actuator: the autoscaler asks one agent to start and stop backend processes on its host.
+// Commands travel with a Socket.IO acknowledgement; the reply is the agent's answer. The agent
+// checks the command template itself (it is the one that runs it); the hub only forwards what a
+// scaling rule holds.
+
+/** A scaling rule's id: the agent keeps one set of processes per rule. */
+const ruleId = z.string().min(1).max(64);
+const stderrTail = z.array(z.string().max(4096)).max(100);
+
+/** hub → agent: start `count` processes of `version` from the template, each on a free port of the range. */
+export const processStartSchema = z.strictObject({
+  rule: ruleId,
+  commandTemplate: z.string().min(1).max(2000),
+  portRange: z.strictObject({ from: z.int().min(1).max(65535), to: z.int().min(1).max(65535) }),
+  /** Where the processes bind and are probed, and the address the pool reaches them at. */
+  host: z.string().min(1).max(253),
+  version: z.string().min(1).max(64),
+  count: z.int().min(1).max(1000),
+  startupTimeoutMs: z.int().min(100).max(600_000),
+  stopGraceMs: z.int().min(0).max(600_000),
+});
+export type ProcessStart = z.output<typeof processStartSchema>;
+
+/** A process the agent supervises for a rule. */
+export const supervisedProcessSchema = z.strictObject({
+  host: z.string().max(253),
+  port: z.int().min(1).max(65535),
+  pid: z.int(),
+  version: z.string().max(64),
+  state: z.enum(["starting", "running", "stopping"]),
+});
+export type SupervisedProcessInfo = z.output<typeof supervisedProcessSchema>;
+
+/** One process that did not start, with its last stderr lines. */
+export const processStartFailureSchema = z.strictObject({
+  code: z.literal("WEIR_E_BACKEND_START_FAILED"),
+  reason: z.enum(["no_free_port", "spawn", "exited", "timeout"]),
+  message: z.string().max(2000),
+  port: z.int().min(1).max(65535).optional(),
+  stderr: stderrTail,
+});
+export type ProcessStartFailure = z.output<typeof processStartFailureSchema>;
+
+/**
+ * agent → hub, the acknowledgement of `process:start`: the processes that accept connections now
+ * (the only ones the pool may use), those that failed, and every process the rule has on the agent.
+ * `error` when the command was refused whole (a template the agent cannot run).
+ */
+export const processStartReplySchema = z.strictObject({
+  started: z.array(supervisedProcessSchema).max(1000),
+  failed: z.array(processStartFailureSchema).max(1000),
+  running: z.array(supervisedProcessSchema).max(65535),
+  error: z.strictObject({ code: z.string().max(64), message: z.string().max(2000) }).optional(),
+});
+export type ProcessStartReply = z.output<typeof processStartReplySchema>;
+
+/** hub → agent: stop the rule's process on `port` (SIGTERM, SIGKILL after `graceMs`). */
+export const processStopSchema = z.strictObject({
+  rule: ruleId,
+  port: z.int().min(1).max(65535),
+  graceMs: z.int().min(0).max(600_000),
+});
+export type ProcessStop = z.output<typeof processStopSchema>;
+
+/** agent → hub, the acknowledgement of `process:stop`; `stopped` false when no process held the port. */
+export const processStopReplySchema = z.strictObject({
+  stopped: z.boolean(),
+  exitCode: z.int().nullable().optional(),
+  signal: z.string().max(32).nullable().optional(),
+  running: z.array(supervisedProcessSchema).max(65535),
+});
+export type ProcessStopReply = z.output<typeof processStopReplySchema>;
+
+/** agent → hub, at once: a rule's process exited without being asked to (crash, OOM kill...). */
+export const processExitedSchema = z.strictObject({
+  rule: ruleId,
+  host: z.string().max(253),
+  port: z.int().min(1).max(65535),
+  version: z.string().max(64),
+  exitCode: z.int().nullable(),
+  signal: z.string().max(32).nullable(),
+  stderr: stderrTail,
+  /** Unix ms on the agent's clock. */
+  at: z.number().min(0),
+});
+export type ProcessExited = z.output<typeof processExitedSchema>;
+
 /** Events the hub sends to an agent. */
 export interface HubToAgentEvents {
   welcome: (payload: Welcome) => void;
   config: (payload: ConfigPush) => void;
+  "process:start": (payload: ProcessStart, ack: (reply: ProcessStartReply) => void) => void;
+  "process:stop": (payload: ProcessStop, ack: (reply: ProcessStopReply) => void) => void;
 }
 
 /** Events an agent sends to the hub. */
@@ -187,4 +277,5 @@ export interface AgentToHubEvents {
   "config:nack": (payload: ConfigNack) => void;
   telemetry: (payload: Telemetry) => void;
   health: (payload: HealthReport) => void;
+  "process:exited": (payload: ProcessExited) => void;
 }

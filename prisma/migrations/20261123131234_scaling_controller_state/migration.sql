@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "scaling_rules" ADD COLUMN     "controllerState" JSONB NOT NULL DEFAULT '{}';
