@@ -21,6 +21,8 @@ export interface Context {
   loginLimiter: LoginLimiter;
   /** A cookie-authenticated request sent from another site (CSRF); mutations refuse it. */
   crossOrigin: boolean;
+  /** `host:port` of the demo traffic generator's control endpoint (`demo.traffic`); default 127.0.0.1:9199. */
+  demoTrafficControl?: string;
   /** HTTP calls only: sign-in sets the session cookie, sign-out clears it. */
   session?: { set(token: string, expiresAt: Date): void; clear(): void };
 }
@@ -30,6 +32,8 @@ export interface ContextDeps {
   loginLimiter: LoginLimiter;
   /** Trust X-Forwarded-For/Proto from a load balancer in front of the control plane. */
   trustProxy?: boolean;
+  /** `host:port` of the demo traffic generator's control endpoint (WEIR_DEMO_TRAFFIC_CONTROL). */
+  demoTrafficControl?: string;
 }
 
 /** Builds the context of one HTTP request: who is calling, from where. */
@@ -68,6 +72,7 @@ export function createHttpContextFactory(deps: ContextDeps) {
       requestId,
       loginLimiter: deps.loginLimiter,
       crossOrigin,
+      ...(deps.demoTrafficControl !== undefined ? { demoTrafficControl: deps.demoTrafficControl } : {}),
       session: {
         set: (token, expiresAt) =>
           appendHeader(res, "set-cookie", cookie(token, Math.floor((expiresAt.getTime() - Date.now()) / 1000))),

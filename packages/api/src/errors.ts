@@ -21,6 +21,29 @@ export const API_ERRORS = {
     description: "The rollout cannot do that in its current state (e.g. promote a finished rollout).",
   },
   WEIR_E_RATE_LIMITED: { trpc: "TOO_MANY_REQUESTS", description: "Too many attempts; retry later." },
+  WEIR_E_DEMO_TRAFFIC_UNAVAILABLE: {
+    trpc: "SERVICE_UNAVAILABLE",
+    description: "No demo traffic generator answers at its control address.",
+  },
+  // The scaling actuators' failures: the autoscaler records them in the decision log and the
+  // rule's status (`lastError`) with these codes.
+  WEIR_E_AGENT_NOT_CONNECTED: {
+    trpc: "SERVICE_UNAVAILABLE",
+    description: "The agent a process actuator names is not connected to this control plane, or did not answer.",
+  },
+  WEIR_E_BACKEND_START_FAILED: {
+    trpc: "BAD_GATEWAY",
+    description: "A backend process did not start (no free port, exited, or not listening in time).",
+  },
+  WEIR_E_BACKEND_EXITED: {
+    trpc: "BAD_GATEWAY",
+    description: "A backend process the autoscaler started exited on its own; it left the pool.",
+  },
+  WEIR_E_KUBERNETES_API: { trpc: "BAD_GATEWAY", description: "The Kubernetes API refused or did not answer." },
+  WEIR_E_WEBHOOK_FAILED: {
+    trpc: "BAD_GATEWAY",
+    description: "The scaling webhook's receiver refused or did not answer.",
+  },
   WEIR_E_PAYLOAD_TOO_LARGE: { trpc: "PAYLOAD_TOO_LARGE", description: "The request body is too large." },
   WEIR_E_INTERNAL: {
     trpc: "INTERNAL_SERVER_ERROR",

@@ -4,12 +4,14 @@ import { authRouter } from "./routers/auth/router";
 import { backendsRouter } from "./routers/backends/router";
 import { configRouter } from "./routers/config/router";
 import { registerValidationCaller } from "./routers/config/validate";
+import { demoRouter } from "./routers/demo/router";
 import { enrollmentTokensRouter } from "./routers/enrollment-tokens/router";
 import { listenersRouter } from "./routers/listeners/router";
 import { metricsRouter } from "./routers/metrics/router";
 import { poolsRouter } from "./routers/pools/router";
 import { rolloutsRouter } from "./routers/rollouts/router";
 import { routesRouter } from "./routers/routes/router";
+import { scalingRouter } from "./routers/scaling/router";
 import { tokensRouter } from "./routers/tokens/router";
 import { usersRouter } from "./routers/users/router";
 import { versionsRouter } from "./routers/versions/router";
@@ -30,6 +32,8 @@ export const appRouter = router({
   audit: auditRouter,
   metrics: metricsRouter,
   rollouts: rolloutsRouter,
+  scaling: scalingRouter,
+  demo: demoRouter,
 });
 
 registerValidationCaller((ctx) => appRouter.createCaller(ctx));

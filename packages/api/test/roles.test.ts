@@ -1,3 +1,5 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { Role } from "@weir/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appRouter } from "../src/router";
@@ -128,6 +130,28 @@ const TABLE: Record<string, Row> = {
     minimum: "operator",
     input: async (api) => ({ id: (await freshRollout(api, "succeeded")).id }),
   },
+  "scaling.list": { minimum: "viewer", input: () => ({}) },
+  "scaling.get": { minimum: "viewer", input: async (api) => ({ id: (await freshRule(api)).id }) },
+  "scaling.decisions": { minimum: "viewer", input: async (api) => ({ id: (await freshRule(api)).id }) },
+  "scaling.create": { minimum: "operator", input: async (api) => webhookRule((await freshPool(api)).id) },
+  "scaling.update": {
+    minimum: "operator",
+    input: async (api) => {
+      const rule = await freshRule(api);
+      return { id: rule.id, version: rule.version, maxBackends: 5 };
+    },
+  },
+  "scaling.delete": {
+    minimum: "operator",
+    input: async (api) => {
+      const rule = await freshRule(api);
+      return { id: rule.id, version: rule.version };
+    },
+  },
+  "scaling.enable": { minimum: "operator", input: async (api) => ({ id: (await freshRule(api, false)).id }) },
+  "scaling.disable": { minimum: "operator", input: async (api) => ({ id: (await freshRule(api)).id }) },
+  "demo.traffic": { minimum: "viewer", input: () => ({}) },
+  "demo.setTraffic": { minimum: "operator", input: () => ({ rate: 5 }) },
   "metrics.healthEvents": { minimum: "viewer", input: async (api) => ({ poolId: (await ensurePool(api)).id }) },
   "metrics.series": {
     minimum: "viewer",
@@ -200,6 +224,38 @@ async function versionedPool(api: TestApi) {
   });
 }
 
+/** A scaling rule with a webhook actuator (nothing to start), on a pool of its own. */
+function webhookRule(poolId: string) {
+  return {
+    poolId,
+    name: `r-${unique()}`,
+    metrics: [{ type: "rps_per_backend" as const, target: 50 }],
+    actuator: { kind: "webhook" as const, url: "http://127.0.0.1:9/scale", secret: "s".repeat(16) },
+  };
+}
+
+async function freshRule(api: TestApi, enabled = true) {
+  return api.as("admin").scaling.create({ ...webhookRule((await freshPool(api)).id), enabled });
+}
+
+/** Stands in for the demo traffic generator's control endpoint (GET /, PUT /rate). */
+async function fakeTrafficGenerator(): Promise<Server> {
+  let rate = 20;
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk: Buffer) => {
+      body += chunk.toString();
+    });
+    req.on("end", () => {
+      if (req.method === "PUT" && req.url === "/rate") rate = (JSON.parse(body) as { rate: number }).rate;
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ rate, sent: 10, inFlight: 0, skipped: 0, byStatus: { "200": 10 } }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return server;
+}
+
 /** A rollout in the given stage, brought there as an admin would (or, for succeeded, written directly). */
 async function freshRollout(api: TestApi, stage: "pending" | "started" | "paused" | "aborted" | "succeeded") {
   const admin = api.as("admin");
@@ -230,8 +286,10 @@ function procedureOf(caller: Caller, path: string): (input: unknown) => Promise<
 describe("roles: which caller may call which procedure", () => {
   let api: TestApi;
   let tokens: Record<Role, string>;
+  let generator: Server;
   beforeAll(async () => {
-    api = await startTestApi();
+    generator = await fakeTrafficGenerator();
+    api = await startTestApi({ demoTrafficControl: `127.0.0.1:${(generator.address() as AddressInfo).port}` });
     tokens = {} as Record<Role, string>;
     for (const role of ["viewer", "operator", "admin"] as const) {
       tokens[role] = (await api.as(role).tokens.create({ name: `matrix-${role}`, role })).token;
@@ -239,6 +297,8 @@ describe("roles: which caller may call which procedure", () => {
   });
   afterAll(async () => {
     await api.close();
+    generator.closeAllConnections();
+    await new Promise((resolve) => generator.close(resolve));
   });
 
   it("covers every procedure of the router", () => {

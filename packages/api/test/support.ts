@@ -30,7 +30,9 @@ export interface TestApi {
 const createCaller = createCallerFactory(appRouter);
 export type Caller = ReturnType<typeof createCaller>;
 
-export async function startTestApi(options: { loginLimiter?: LoginLimiter } = {}): Promise<TestApi> {
+export async function startTestApi(
+  options: { loginLimiter?: LoginLimiter; demoTrafficControl?: string } = {},
+): Promise<TestApi> {
   const postgres = await startTestPostgres({ migrate: true });
   const db = createDb({ url: postgres.url });
   const passwordHash = await hashPassword(PASSWORD);
@@ -56,9 +58,14 @@ export async function startTestApi(options: { loginLimiter?: LoginLimiter } = {}
     requestId: randomUUID(),
     loginLimiter,
     crossOrigin: false,
+    ...(options.demoTrafficControl !== undefined ? { demoTrafficControl: options.demoTrafficControl } : {}),
   });
 
-  const deps = { db, loginLimiter };
+  const deps = {
+    db,
+    loginLimiter,
+    ...(options.demoTrafficControl !== undefined ? { demoTrafficControl: options.demoTrafficControl } : {}),
+  };
   const trpc = createHTTPHandler({
     router: appRouter,
     createContext: createHttpContextFactory(deps),

@@ -5,3 +5,4 @@ export * from "./listeners";
 export * from "./pools";
 export * from "./rollouts";
 export * from "./scaling";
+export * from "./scaling-dto";
