@@ -32,6 +32,11 @@ export const envSchema = databaseEnvSchema.extend({
     }),
   /** Port of the demo listener the agents open. */
   WEIR_DEMO_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+  /** `host:port` of the demo traffic generator's control endpoint (the dashboard's traffic knob). */
+  WEIR_DEMO_TRAFFIC_CONTROL: z
+    .string()
+    .regex(/^[^:\s/]+:\d{1,5}$/, "must be host:port, e.g. 127.0.0.1:9199")
+    .default("127.0.0.1:9199"),
   /** Behind a load balancer: take the client address and scheme from X-Forwarded-For/Proto. */
   WEIR_TRUST_PROXY: flag.default(false),
   /** Keep 10-second metric rollups this many hours, and 5-minute ones this many days. */

@@ -16,6 +16,7 @@ import {
   LoginLimiter,
   seedFirstRun,
   startRolloutController,
+  startScalingController,
 } from "@weir/api";
 import { applyMigrations, createDb, describeDatabase, findPrismaDir, openDatabase } from "@weir/db";
 import next from "next";
@@ -85,7 +86,12 @@ async function main(): Promise<void> {
     stopping.push(() => nextApp.close());
 
     const onError = (error: unknown) => log.error(`request failed: ${(error as Error).stack ?? String(error)}`);
-    const contextDeps = { db, loginLimiter: new LoginLimiter(), trustProxy: env.WEIR_TRUST_PROXY };
+    const contextDeps = {
+      db,
+      loginLimiter: new LoginLimiter(),
+      trustProxy: env.WEIR_TRUST_PROXY,
+      demoTrafficControl: env.WEIR_DEMO_TRAFFIC_CONTROL,
+    };
     const server = createServer(
       createRequestListener({
         health: createHealthHandler({ db, version: VERSION, startedAt: new Date() }),
@@ -139,6 +145,14 @@ async function main(): Promise<void> {
       liveUntil: hub.liveUntil,
     });
     stopping.push(() => rollouts.close());
+    // The autoscaler, leader-only too: metrics from this hub's live data, processes over its agent link.
+    const scaling = startScalingController({
+      db,
+      databaseUrl: database.url,
+      logger: createLogger(env.WEIR_LOG_LEVEL, "scaling"),
+      hub,
+    });
+    stopping.push(() => scaling.close());
     log.info(`Weir ${VERSION} is serving the dashboard on http://localhost:${env.PORT}`);
   } catch (error) {
     const { code, message } = error as Error & { code?: string };

@@ -8,7 +8,10 @@ import {
   hashPassword,
   LoginLimiter,
   type RolloutController,
+  type ScalingController,
+  type ScalingControllerOptions,
   startRolloutController,
+  startScalingController,
 } from "@weir/api";
 import { createDb, type Db } from "@weir/db";
 import { freePort, startTestPostgres, type TestPostgres } from "@weir/db/testing";
@@ -37,7 +40,13 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
-export async function startTestHub(): Promise<TestHub> {
+/** Settings of the scaling controller for tests that need short windows (the rest keep its defaults). */
+export type TestScalingOptions = Pick<
+  ScalingControllerOptions,
+  "tickMs" | "metricWindowSec" | "drainTimeoutMs" | "decisionEveryMs" | "kubernetesEveryMs"
+>;
+
+export async function startTestHub(options: { scaling?: TestScalingOptions } = {}): Promise<TestHub> {
   const postgres = await startTestPostgres({ migrate: true });
   const db = createDb({ url: postgres.url });
   const user = await db.user.create({
@@ -64,6 +73,7 @@ export async function startTestHub(): Promise<TestHub> {
   let io: SocketServer | undefined;
   let hub: Hub | undefined;
   let rollouts: RolloutController | undefined;
+  let scaling: ScalingController | undefined;
 
   const startHub = async () => {
     server = createServer((_req, res) => {
@@ -79,10 +89,12 @@ export async function startTestHub(): Promise<TestHub> {
       windows: hub.versionWindow,
       liveUntil: hub.liveUntil,
     });
+    scaling = startScalingController({ db, databaseUrl: postgres.url, logger, hub, ...options.scaling });
     const s = server;
     await new Promise<void>((resolve) => s.listen(port, "127.0.0.1", resolve));
   };
   const stopHub = async () => {
+    await scaling?.close();
     await rollouts?.close();
     await hub?.close();
     io?.close();
