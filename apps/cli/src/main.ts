@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { CliError, type Client, createClient, describeError, loadCredentials, saveCredentials } from "./client";
 import { planApply, readManifest } from "./commands/apply";
 import { rollouts } from "./commands/rollouts";
+import { scaling } from "./commands/scaling";
 import { type Format, parseFormat, print } from "./output";
 
 const HELP = `weirctl: manage Weir from the command line
@@ -20,6 +21,8 @@ const HELP = `weirctl: manage Weir from the command line
   weirctl rollouts ls [<pool>] | get <id> | create -f <rollout.yaml> | watch <id>
   weirctl rollouts start|pause|resume|abort|retry|rollback <id>
   weirctl rollouts promote <id> [--full]
+  weirctl scaling ls [<pool>] | get <id> | create -f <rule.yaml> | edit <id> -f <rule.yaml>
+  weirctl scaling enable|disable|decisions <id>
   weirctl apply -f <pools.yaml> [--dry-run]
   weirctl get pools|pool <name>|versions|agents [-o json|yaml|table]
 
@@ -62,6 +65,8 @@ async function main(argv: string[]): Promise<number> {
       return versions(client, sub, args, format);
     case "rollouts":
       return rollouts(client, sub, args, values, format);
+    case "scaling":
+      return scaling(client, sub, args, values, format);
     case "apply":
       return apply(client, values.file, values["dry-run"] ?? false);
     case "get":

@@ -163,4 +163,20 @@ describe("weirctl", () => {
     const pool = JSON.parse((await run(["get", "pool", "checkout", "-o", "json"])).stdout);
     expect(pool.trafficSplit).toMatchObject({ stableVersion: "v1", canaryPercent: 0 });
   });
+
+  it("creates a scaling rule from a file, lists it without its secret, disables it and reads its decisions", async () => {
+    const created = await run(["scaling", "create", "-f", "examples/scaling.yaml"]);
+    expect(created.code, created.stderr).toBe(0);
+    const id = /scaling rule checkout-rps \((\S+)\) created on checkout/.exec(created.stdout)?.[1];
+    expect(id).toBeDefined();
+    const listed = await run(["scaling", "ls", "checkout"]);
+    expect(listed.stdout).toMatch(/checkout-rps\s+checkout\s+yes/);
+    const shown = await run(["scaling", "get", id as string]);
+    expect(shown.stdout).not.toContain("change-me-to-a-long-random-secret");
+    expect(shown.stdout).toContain("secretSet: true");
+    expect((await run(["scaling", "disable", id as string])).stdout).toContain("checkout-rps disabled");
+    const decisions = await run(["scaling", "decisions", id as string]);
+    expect(decisions.code, decisions.stderr).toBe(0);
+    expect(decisions.stdout.split("\n")[0]).toMatch(/^WHEN\s+ACTION\s+BACKENDS/);
+  });
 });
