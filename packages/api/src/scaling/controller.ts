@@ -118,6 +118,7 @@ export function startScalingController(options: ScalingControllerOptions): Scali
   let abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
+  let closing = false;
 
   const track = (promise: Promise<unknown>) => {
     const p = promise
@@ -712,7 +713,7 @@ export function startScalingController(options: ScalingControllerOptions): Scali
         .catch((error: Error) => logger.warn(`scaling controller: ${error.message}`))
         .finally(() => {
           running = undefined;
-          if (leader.isLeader()) schedule();
+          if (leader.isLeader() && !closing) schedule();
         });
     }, options.tickMs ?? 1000);
   };
@@ -728,7 +729,7 @@ export function startScalingController(options: ScalingControllerOptions): Scali
       schedule();
     },
     onDemoted: () => {
-      logger.warn("no longer the scaling leader; another replica takes over");
+      if (!closing) logger.warn("no longer the scaling leader; another replica takes over");
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
       abort.abort();
@@ -738,6 +739,7 @@ export function startScalingController(options: ScalingControllerOptions): Scali
   return {
     isLeader: () => leader.isLeader(),
     async close() {
+      closing = true;
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
       unsubscribe();
