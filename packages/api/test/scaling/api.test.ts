@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seedFirstRun } from "../../src/domain/seed/seed-first-run";
 import { http, startTestApi, type TestApi } from "../support";
 
 /** The scaling API: rules and their decision log, through tRPC and REST, with audit and conflicts. */
@@ -172,6 +173,24 @@ describe("scaling rules over the API", () => {
     ]);
     const detail = await api.as("viewer").scaling.get({ id: rule.id });
     expect(detail.decisions).toHaveLength(5);
+  });
+
+  it("seeds the demo's scaling rule with the demo pool, disabled, once", async () => {
+    const seed = () =>
+      seedFirstRun({ db: api.db, adminEmail: "admin@weir.test", adminPassword: "x".repeat(12), demo: true });
+    expect((await seed()).demoPoolCreated).toBe(true);
+    await seed();
+    const rules = await api.as("viewer").scaling.list({ poolId: "demo" });
+    expect(rules).toEqual([
+      expect.objectContaining({
+        name: "demo-v1",
+        versionLabel: "v1",
+        enabled: false,
+        minBackends: 2,
+        actuator: expect.objectContaining({ kind: "process", agent: "local", portRange: { from: 9111, to: 9130 } }),
+        status: expect.objectContaining({ current: 2, managed: 0 }),
+      }),
+    ]);
   });
 
   it("answers demo traffic calls with a clear error when no generator listens", async () => {

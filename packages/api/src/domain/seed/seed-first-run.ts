@@ -4,6 +4,7 @@ import { recordAudit } from "../audit/record-audit";
 import { commitChange } from "../config/commit-change";
 import { poolSettingsData } from "../pools/create-pool";
 import { hashPassword } from "../users/password";
+import { seedDemoScalingRule } from "./demo-scaling-rule";
 
 export interface SeedOptions {
   db: Db;
@@ -58,7 +59,7 @@ export async function seedFirstRun(options: SeedOptions): Promise<SeedResult> {
     result.admin = { email: options.adminEmail, password, generated };
   });
   if (options.demo && !(await db.pool.findUnique({ where: { name: DEMO_POOL } }))) {
-    await commitChange({
+    const { result: poolId } = await commitChange({
       db,
       actor: "system",
       action: "pool.create",
@@ -99,6 +100,8 @@ export async function seedFirstRun(options: SeedOptions): Promise<SeedResult> {
         return { after: { name: pool.name, listener: listener.name }, result: pool.id, targetId: pool.id };
       },
     });
+    // Beside the pool it scales, once: a rule an operator deleted does not come back.
+    await seedDemoScalingRule({ db, poolId });
     result.demoPoolCreated = true;
   }
   return result;
