@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { CreatePool } from "@/components/create-pool";
+import { DemoTraffic } from "@/components/demo-traffic";
 import { useLive } from "@/lib/live";
 import { formatMs, formatPercent, formatRate } from "@/lib/points";
 import { useSession } from "@/lib/session";
@@ -35,6 +36,7 @@ export default function OverviewPage() {
             )}
           </div>
         </div>
+        <DemoTraffic canEdit={canEdit} />
         <div className="card">
           <div className="muted small">Live data</div>
           <div className={`big ${connected ? "ok" : "error"}`}>{connected ? "connected" : "reconnecting…"}</div>

@@ -8,6 +8,7 @@ import { HealthTimeline } from "@/components/health-timeline";
 import { PoolSettings } from "@/components/pool-settings";
 import { PoolTraffic } from "@/components/pool-traffic";
 import { RolloutForm } from "@/components/rollout-form";
+import { ScalingSection } from "@/components/scaling-section";
 import { SplitSlider } from "@/components/split-slider";
 import { usePoolLive } from "@/lib/live";
 import { formatMs, formatPercent, formatRate, recentSummary } from "@/lib/points";
@@ -239,6 +240,12 @@ export default function PoolPage() {
       {canEdit && <AddBackend onAdd={(input) => add.mutate({ poolId: data.id, ...input })} pending={add.isPending} />}
       <h2 className="small">Traffic</h2>
       <PoolTraffic poolId={data.id} ticks={live.ticks} backends={seriesChoices} />
+      <ScalingSection
+        poolId={data.id}
+        poolName={data.name}
+        versions={[...new Set(data.backends.map((b) => b.versionLabel))].sort()}
+        canEdit={canEdit}
+      />
       <HealthTimeline
         poolId={data.id}
         ticks={live.ticks}
