@@ -5,6 +5,7 @@ import { createRolloutInputSchema } from "@weir/config/api";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { useTRPC } from "@/lib/trpc";
+import { FormFooter, issuesOf } from "./form-footer";
 
 /**
  * A new rollout of a pool: canary (weights with a pause after each, analysis along the way) or
@@ -75,7 +76,7 @@ export function RolloutForm(props: { poolId: string; versions: string[]; onCance
           },
         };
   const check = createRolloutInputSchema.safeParse(input);
-  const problems = check.success ? [] : check.error.issues.map((i) => `${i.path.join(".") || "rollout"}: ${i.message}`);
+  const problems = issuesOf(check.error, "rollout");
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -157,24 +158,13 @@ export function RolloutForm(props: { poolId: string; versions: string[]; onCance
         Analysis every (s)
         <input type="number" value={intervalSeconds} onChange={(e) => setInterval_(e.target.value)} />
       </label>
-      <button type="submit" className="primary" disabled={!check.success || create.isPending || start.isPending}>
-        Create and start
-      </button>
-      <button type="button" className="small-button" onClick={props.onCancel}>
-        Cancel
-      </button>
-      {problems.length > 0 && (
-        <ul className="error small" aria-label="Problems">
-          {problems.map((p) => (
-            <li key={p}>{p}</li>
-          ))}
-        </ul>
-      )}
-      {error && (
-        <span role="alert" className="error">
-          {error}
-        </span>
-      )}
+      <FormFooter
+        submitLabel="Create and start"
+        disabled={!check.success || create.isPending || start.isPending}
+        onCancel={props.onCancel}
+        problems={problems}
+        error={error}
+      />
     </form>
   );
 }

@@ -5,6 +5,7 @@ import { createScalingRuleInputSchema, SCALING_METRIC_TYPES } from "@weir/config
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import { useTRPC } from "@/lib/trpc";
+import { FormFooter, issuesOf } from "./form-footer";
 
 const METRIC_LABELS: Record<(typeof SCALING_METRIC_TYPES)[number], string> = {
   rps_per_backend: "requests/s per backend",
@@ -60,7 +61,7 @@ export function ScalingRuleForm(props: { poolId: string; poolName: string; versi
     actuator,
   };
   const check = createScalingRuleInputSchema.safeParse(input);
-  const problems = check.success ? [] : check.error.issues.map((i) => `${i.path.join(".") || "rule"}: ${i.message}`);
+  const problems = issuesOf(check.error, "rule");
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -138,24 +139,13 @@ export function ScalingRuleForm(props: { poolId: string; poolName: string; versi
           {text("Container port", containerPort, setContainerPort, "number")}
         </>
       )}
-      <button type="submit" className="primary" disabled={!check.success || create.isPending}>
-        Create rule
-      </button>
-      <button type="button" className="small-button" onClick={props.onCancel}>
-        Cancel
-      </button>
-      {problems.length > 0 && (
-        <ul className="error small" aria-label="Problems">
-          {problems.map((p) => (
-            <li key={p}>{p}</li>
-          ))}
-        </ul>
-      )}
-      {error && (
-        <span role="alert" className="error">
-          {error}
-        </span>
-      )}
+      <FormFooter
+        submitLabel="Create rule"
+        disabled={!check.success || create.isPending}
+        onCancel={props.onCancel}
+        problems={problems}
+        error={error}
+      />
     </form>
   );
 }

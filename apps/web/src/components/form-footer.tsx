@@ -1,0 +1,43 @@
+"use client";
+
+import type { ZodError } from "zod";
+
+/** Every issue of a failed schema check, as "field.path: message" lines for a form's footer. */
+export function issuesOf(error: ZodError | undefined, what: string): string[] {
+  return error === undefined ? [] : error.issues.map((i) => `${i.path.join(".") || what}: ${i.message}`);
+}
+
+/**
+ * The end of a create form: submit (disabled until the shared schema accepts the input), cancel,
+ * the schema's problems listed before anything is sent, and the API's answer when it refuses.
+ */
+export function FormFooter(props: {
+  submitLabel: string;
+  disabled: boolean;
+  onCancel: () => void;
+  problems: readonly string[];
+  error: string | null;
+}) {
+  return (
+    <>
+      <button type="submit" className="primary" disabled={props.disabled}>
+        {props.submitLabel}
+      </button>
+      <button type="button" className="small-button" onClick={props.onCancel}>
+        Cancel
+      </button>
+      {props.problems.length > 0 && (
+        <ul className="error small" aria-label="Problems">
+          {props.problems.map((p) => (
+            <li key={p}>{p}</li>
+          ))}
+        </ul>
+      )}
+      {props.error && (
+        <span role="alert" className="error">
+          {props.error}
+        </span>
+      )}
+    </>
+  );
+}
