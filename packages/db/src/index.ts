@@ -5,7 +5,14 @@ export { type DatabaseEnv, databaseEnvSchema, parseEnvOrExit } from "./env";
 export { DB_ERRORS, DbError, type DbErrorCode } from "./errors";
 export * from "./generated/prisma/client";
 export { checkDatabase, type DatabaseHealth } from "./health";
-export { electLeader, type LeaderElection, type LeaderElectionOptions } from "./leader";
+export {
+  electLeader,
+  type LeaderElection,
+  type LeaderElectionOptions,
+  type LeaderLoop,
+  type LeaderLoopOptions,
+  runWhileLeader,
+} from "./leader";
 export { type ApplyResult, applyMigrations } from "./migrate/apply";
 export { diffSchemas } from "./migrate/diff";
 export { type Migration, readMigrations } from "./migrate/migrations";

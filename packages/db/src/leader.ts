@@ -89,3 +89,82 @@ export function electLeader(options: LeaderElectionOptions): LeaderElection {
     },
   };
 }
+
+export interface LeaderLoopOptions {
+  url: string;
+  key: number;
+  /** Pause between the end of one run and the start of the next. */
+  everyMs: number;
+  /** The leader's work; a run that throws is reported to onError and the loop goes on. */
+  work: (signal: AbortSignal) => Promise<void>;
+  /** Run once as soon as elected (else the first run waits `everyMs`). */
+  runOnElection?: boolean;
+  onElected?: () => void;
+  /** Not called when the loop itself is closing. */
+  onDemoted?: () => void;
+  onError?: (error: Error) => void;
+  /** Leader-election check interval (see electLeader). */
+  intervalMs?: number;
+}
+
+export interface LeaderLoop {
+  isLeader(): boolean;
+  /** Stops the loop, waits for a run in progress, and gives the lock up. */
+  close(): Promise<void>;
+}
+
+/**
+ * A periodic job that runs on one control-plane replica at a time: `work` runs every `everyMs`
+ * (measured from the end of a run, so runs never overlap) while this replica holds the lock, and
+ * stops at once when it loses it, with `signal` aborted for work still in flight. What the
+ * rollout and scaling controllers and the metrics housekeeping share.
+ */
+export function runWhileLeader(options: LeaderLoopOptions): LeaderLoop {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let abort = new AbortController();
+  let closing = false;
+
+  const schedule = (delay: number) => {
+    timer = setTimeout(() => {
+      timer = undefined;
+      running = options
+        .work(abort.signal)
+        .catch((error: Error) => options.onError?.(error))
+        .finally(() => {
+          running = undefined;
+          if (election.isLeader() && !closing) schedule(options.everyMs);
+        });
+    }, delay);
+    timer.unref();
+  };
+
+  const election = electLeader({
+    url: options.url,
+    key: options.key,
+    ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
+    onElected: () => {
+      abort = new AbortController();
+      options.onElected?.();
+      schedule(options.runOnElection ? 0 : options.everyMs);
+    },
+    onDemoted: () => {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      abort.abort();
+      if (!closing) options.onDemoted?.();
+    },
+  });
+
+  return {
+    isLeader: () => election.isLeader(),
+    async close() {
+      closing = true;
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      await running;
+      abort.abort();
+      await election.close();
+    },
+  };
+}

@@ -1,5 +1,5 @@
 import { AGENTS_NAMESPACE, LIVE_NAMESPACE, type OverviewTick, type PoolTick } from "@weir/config";
-import { type Db, electLeader, type LeaderElection, listenForNotifications, type NotificationListener } from "@weir/db";
+import { type Db, type LeaderLoop, listenForNotifications, type NotificationListener, runWhileLeader } from "@weir/db";
 import type { Server } from "socket.io";
 import { CONFIG_CHANNEL } from "../domain/config/commit-change";
 import { attachAgentChannel } from "./agent-channel";
@@ -270,10 +270,13 @@ export function createHub(options: HubOptions): Hub {
   }, 10_000);
   seenTimer.unref();
 
-  // Housekeeping by one replica.
-  let housekeepingTimer: NodeJS.Timeout | undefined;
-  const housekeeping = async () => {
-    try {
+  // Housekeeping by one replica, every minute.
+  const housekeeping: LeaderLoop = runWhileLeader({
+    url: options.databaseUrl,
+    key: HOUSEKEEPING_LOCK,
+    everyMs: 60_000,
+    runOnElection: true,
+    work: async () => {
       const { compacted, expired } = await compactAndExpire(db, { now: new Date(), retention });
       if (expired > 0) logger.debug(`metric rollups: ${compacted} 5-minute rows written, ${expired} expired`);
       // Agents marked connected whose replica died without saying so.
@@ -281,21 +284,8 @@ export function createHub(options: HubOptions): Hub {
         where: { connected: true, lastSeenAt: { lt: new Date(Date.now() - 60_000) } },
         data: { connected: false },
       });
-    } catch (error) {
-      logger.warn(`metric housekeeping failed: ${(error as Error).message}`);
-    }
-  };
-  const leader: LeaderElection = electLeader({
-    url: options.databaseUrl,
-    key: HOUSEKEEPING_LOCK,
-    onElected: () => {
-      void housekeeping();
-      housekeepingTimer = setInterval(() => void housekeeping(), 60_000);
-      housekeepingTimer.unref();
     },
-    onDemoted: () => {
-      if (housekeepingTimer !== undefined) clearInterval(housekeepingTimer);
-    },
+    onError: (error) => logger.warn(`metric housekeeping failed: ${error.message}`),
   });
 
   const agentViews = (): AgentView[] =>
@@ -348,9 +338,8 @@ export function createHub(options: HubOptions): Hub {
       if (scalingTimer !== undefined) clearTimeout(scalingTimer);
       clearInterval(poll);
       clearInterval(seenTimer);
-      if (housekeepingTimer !== undefined) clearInterval(housekeepingTimer);
       await listener.close();
-      await leader.close();
+      await housekeeping.close();
       await writeRollups(db, aggregator.drainRollups()).catch(() => {});
       const ids = agentViews().map((a) => a.agentId);
       for (const socket of agents.sockets.values()) socket.disconnect(true);

@@ -1,4 +1,4 @@
-import { type Db, electLeader, type LeaderElection } from "@weir/db";
+import { type Db, type LeaderLoop, runWhileLeader } from "@weir/db";
 import { agentGate } from "../domain/rollouts/agent-gate";
 import { type Analyst, applyRolloutEvent } from "../domain/rollouts/apply-rollout-event";
 import { specOf } from "../domain/rollouts/rollout-row";
@@ -40,9 +40,6 @@ export function startRolloutController(options: RolloutControllerOptions): Rollo
   const now = options.now ?? Date.now;
   const lastChecks = new Map<string, number | null>();
   const reportedNacks = new Set<string>();
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let closing = false;
 
   const analyst: Analyst = (request, row) => {
     const spec = specOf(row);
@@ -135,38 +132,15 @@ export function startRolloutController(options: RolloutControllerOptions): Rollo
     }
   };
 
-  const schedule = () => {
-    timer = setTimeout(() => {
-      running = loop()
-        .catch((error: Error) => logger.warn(`rollout controller: ${error.message}`))
-        .finally(() => {
-          running = undefined;
-          if (leader.isLeader()) schedule();
-        });
-    }, options.tickMs ?? 1000);
-  };
-
-  const leader: LeaderElection = electLeader({
+  const leader: LeaderLoop = runWhileLeader({
     url: options.databaseUrl,
     key: ROLLOUT_LOCK,
-    onElected: () => {
-      logger.info("this control plane drives the rollouts (leader)");
-      schedule();
-    },
-    onDemoted: () => {
-      if (!closing) logger.warn("no longer the rollout leader; another replica takes over");
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-    },
+    everyMs: options.tickMs ?? 1000,
+    work: loop,
+    onElected: () => logger.info("this control plane drives the rollouts (leader)"),
+    onDemoted: () => logger.warn("no longer the rollout leader; another replica takes over"),
+    onError: (error) => logger.warn(`rollout controller: ${error.message}`),
   });
 
-  return {
-    isLeader: () => leader.isLeader(),
-    async close() {
-      closing = true;
-      if (timer !== undefined) clearTimeout(timer);
-      await running;
-      await leader.close();
-    },
-  };
+  return { isLeader: () => leader.isLeader(), close: () => leader.close() };
 }

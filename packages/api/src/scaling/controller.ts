@@ -5,7 +5,7 @@ import type {
   ScalingRuleSpec,
   WebhookActuatorConfig,
 } from "@weir/config/api";
-import { type Backend, type Db, electLeader, type LeaderElection } from "@weir/db";
+import { type Backend, type Db, type LeaderLoop, runWhileLeader } from "@weir/db";
 import { agentGate } from "../domain/rollouts/agent-gate";
 import { type DecisionRecord, saveEvaluation } from "../domain/scaling/record-decision";
 import { SCALING_RULE_INCLUDE, type ScalingRuleRow, specOf } from "../domain/scaling/rule-row";
@@ -115,10 +115,8 @@ export function startScalingController(options: ScalingControllerOptions): Scali
   const kubeLastSync = new Map<string, number>();
   const background = new Set<Promise<unknown>>();
   const warned = new Map<string, number>();
-  let abort = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let closing = false;
+  /** Aborted when leadership is lost (or the controller closes): long actuator calls give up. */
+  let abort: AbortSignal = AbortSignal.abort();
 
   const track = (promise: Promise<unknown>) => {
     const p = promise
@@ -512,7 +510,7 @@ export function startScalingController(options: ScalingControllerOptions): Scali
           desired: call.desired,
           reason,
         },
-        signal: abort.signal,
+        signal: abort,
       });
       const now = clock();
       if (!result.ok) {
@@ -707,46 +705,29 @@ export function startScalingController(options: ScalingControllerOptions): Scali
     }
   };
 
-  const schedule = () => {
-    timer = setTimeout(() => {
-      running = loop()
-        .catch((error: Error) => logger.warn(`scaling controller: ${error.message}`))
-        .finally(() => {
-          running = undefined;
-          if (leader.isLeader() && !closing) schedule();
-        });
-    }, options.tickMs ?? 1000);
-  };
-
-  const leader: LeaderElection = electLeader({
+  const leader: LeaderLoop = runWhileLeader({
     url: options.databaseUrl,
     key: SCALING_LOCK,
+    everyMs: options.tickMs ?? 1000,
+    work: (signal) => {
+      abort = signal;
+      return loop();
+    },
     onElected: () => {
       logger.info("this control plane drives the scaling rules (leader)");
-      abort = new AbortController();
       drainAcked.clear();
       kubeLastSync.clear();
-      schedule();
     },
-    onDemoted: () => {
-      if (!closing) logger.warn("no longer the scaling leader; another replica takes over");
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-      abort.abort();
-    },
+    onDemoted: () => logger.warn("no longer the scaling leader; another replica takes over"),
+    onError: (error) => logger.warn(`scaling controller: ${error.message}`),
   });
 
   return {
     isLeader: () => leader.isLeader(),
     async close() {
-      closing = true;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
       unsubscribe();
-      await running;
-      abort.abort();
-      await Promise.all([...background]);
       await leader.close();
+      await Promise.all([...background]);
     },
   };
 }
