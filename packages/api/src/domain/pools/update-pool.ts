@@ -3,11 +3,8 @@ import type { Db } from "@weir/db";
 import type { Actor } from "../../auth/actor";
 import { actorLabel } from "../../auth/actor";
 import { apiError } from "../../errors";
-import { ROLLOUT_CHANNEL } from "../../hub/types";
-import { step } from "../../rollouts/machine";
-import { recordAudit } from "../audit/record-audit";
 import { assertVersion, type ChangeResult, commitChange } from "../config/commit-change";
-import { ROLLOUT_INCLUDE, stateColumns, stateOf } from "../rollouts/rollout-row";
+import { applyRolloutEventInTx } from "../rollouts/apply-rollout-event";
 import { poolSettingsData } from "./create-pool";
 import { BACKENDS_IN_ORDER, toPoolDto } from "./pool-dto";
 
@@ -42,33 +39,19 @@ export async function updatePool(options: {
         // An operator moving the split while a rollout drives it: the rollout pauses and says why.
         const rollout = await tx.rollout.findFirst({
           where: { poolId: id, status: { in: ["progressing", "paused"] } },
-          include: ROLLOUT_INCLUDE,
+          select: { id: true },
         });
-        if (rollout !== null) {
-          const canaryPercent = settings.trafficSplit?.canaryPercent ?? 0;
-          const result = step(
-            stateOf(rollout),
-            { type: "manualSplitChange", canaryPercent, by: actorLabel(options.actor) },
-            Date.now(),
-          );
-          if (result.ok) {
-            await tx.rollout.update({
-              where: { id: rollout.id },
-              data: { ...stateColumns(result.state), version: { increment: 1 } },
-            });
-            for (const action of result.actions)
-              if (action.type === "audit")
-                await recordAudit(tx, {
-                  actor: options.actor,
-                  action: action.action,
-                  targetType: "rollout",
-                  targetId: rollout.id,
-                  after: { pool: before.name, status: result.state.status, message: action.message },
-                  ip: options.ip,
-                });
-            await tx.$executeRaw`SELECT pg_notify(${ROLLOUT_CHANNEL}, ${rollout.id})`;
-          }
-        }
+        if (rollout !== null)
+          await applyRolloutEventInTx(tx, {
+            rolloutId: rollout.id,
+            event: {
+              type: "manualSplitChange",
+              canaryPercent: settings.trafficSplit?.canaryPercent ?? 0,
+              by: actorLabel(options.actor),
+            },
+            actor: options.actor,
+            ip: options.ip,
+          });
       }
       return {
         before: toPoolDto(before),

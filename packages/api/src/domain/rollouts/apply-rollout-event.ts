@@ -58,45 +58,49 @@ const MAX_CHAINED = 8;
  * through here, so they serialise on the row lock and never see each other half-done.
  */
 export async function applyRolloutEvent(options: ApplyOptions): Promise<ApplyResult> {
+  return options.db.$transaction((tx) => applyRolloutEventInTx(tx, options), { timeout: 15_000 });
+}
+
+/**
+ * The same on a transaction the caller holds: a pool change that moves the split by hand feeds
+ * its rollout `manualSplitChange` in the change's own transaction. Such an event decides no
+ * routing (routing would be a second config change inside the caller's).
+ */
+export async function applyRolloutEventInTx(tx: Tx, options: Omit<ApplyOptions, "db">): Promise<ApplyResult> {
   const now = options.now ?? Date.now();
-  return options.db.$transaction(
-    async (tx) => {
-      await tx.$queryRaw`SELECT id FROM rollouts WHERE id = ${options.rolloutId} FOR UPDATE`;
-      const row = await tx.rollout.findUnique({ where: { id: options.rolloutId }, include: ROLLOUT_INCLUDE });
-      if (row === null) throw apiError("WEIR_E_NOT_FOUND", `No rollout with id ${options.rolloutId}.`, { field: "id" });
-      let state = stateOf(row, options.lastCheckAt ?? null);
-      const queue: RolloutEvent[] = [options.event];
-      let routingVersion: number | null | undefined;
-      let applied = false;
-      let skipped: string | undefined;
-      for (let i = 0; i < MAX_CHAINED && queue.length > 0; i++) {
-        const event = queue.shift() as RolloutEvent;
-        const result = step(state, event, now);
-        if (!result.ok) {
-          if (result.error.kind === "illegal" && i === 0) throw apiError("WEIR_E_ROLLOUT_STATE", result.error.message);
-          skipped = result.error.message;
-          continue;
-        }
-        applied = true;
-        state = result.state;
-        for (const action of result.actions) {
-          const follow = await execute(tx, row, state, action, options, (v) => {
-            routingVersion = v;
-          });
-          if (follow !== undefined) queue.push(follow);
-        }
-      }
-      const data = {
-        ...stateColumns(state),
-        ...(routingVersion !== undefined ? { routingConfigVersion: routingVersion } : {}),
-        ...(applied ? { version: { increment: 1 } } : {}),
-      };
-      const updated = await tx.rollout.update({ where: { id: row.id }, data, include: ROLLOUT_INCLUDE });
-      if (applied) await tx.$executeRaw`SELECT pg_notify(${ROLLOUT_CHANNEL}, ${row.id})`;
-      return { row: updated, state, applied, ...(skipped !== undefined ? { skipped } : {}) };
-    },
-    { timeout: 15_000 },
-  );
+  await tx.$queryRaw`SELECT id FROM rollouts WHERE id = ${options.rolloutId} FOR UPDATE`;
+  const row = await tx.rollout.findUnique({ where: { id: options.rolloutId }, include: ROLLOUT_INCLUDE });
+  if (row === null) throw apiError("WEIR_E_NOT_FOUND", `No rollout with id ${options.rolloutId}.`, { field: "id" });
+  let state = stateOf(row, options.lastCheckAt ?? null);
+  const queue: RolloutEvent[] = [options.event];
+  let routingVersion: number | null | undefined;
+  let applied = false;
+  let skipped: string | undefined;
+  for (let i = 0; i < MAX_CHAINED && queue.length > 0; i++) {
+    const event = queue.shift() as RolloutEvent;
+    const result = step(state, event, now);
+    if (!result.ok) {
+      if (result.error.kind === "illegal" && i === 0) throw apiError("WEIR_E_ROLLOUT_STATE", result.error.message);
+      skipped = result.error.message;
+      continue;
+    }
+    applied = true;
+    state = result.state;
+    for (const action of result.actions) {
+      const follow = await execute(tx, row, state, action, options, (v) => {
+        routingVersion = v;
+      });
+      if (follow !== undefined) queue.push(follow);
+    }
+  }
+  const data = {
+    ...stateColumns(state),
+    ...(routingVersion !== undefined ? { routingConfigVersion: routingVersion } : {}),
+    ...(applied ? { version: { increment: 1 } } : {}),
+  };
+  const updated = await tx.rollout.update({ where: { id: row.id }, data, include: ROLLOUT_INCLUDE });
+  if (applied) await tx.$executeRaw`SELECT pg_notify(${ROLLOUT_CHANNEL}, ${row.id})`;
+  return { row: updated, state, applied, ...(skipped !== undefined ? { skipped } : {}) };
 }
 
 async function execute(
@@ -104,7 +108,7 @@ async function execute(
   row: RolloutRow,
   state: RolloutState,
   action: RolloutAction,
-  options: ApplyOptions,
+  options: Omit<ApplyOptions, "db">,
   setRoutingVersion: (version: number) => void,
 ): Promise<RolloutEvent | undefined> {
   switch (action.type) {
