@@ -3,6 +3,7 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import type { AppRouter } from "@weir/api";
+import { parse } from "yaml";
 
 export type Client = ReturnType<typeof createTRPCClient<AppRouter>>;
 
@@ -71,4 +72,30 @@ export function describeError(error: unknown): string {
   const cause = (error as { cause?: { code?: string } }).cause;
   if (cause?.code === "ECONNREFUSED") return `Cannot reach the control plane (${cause.code}).`;
   return (error as Error).message;
+}
+
+/** A positional argument or flag the command cannot do without; usage error (exit 2) when missing. */
+export function required(value: string | undefined, what: string): string {
+  if (value === undefined || value === "") throw new CliError(`Missing ${what}. Run \`weirctl help\`.`, 2);
+  return value;
+}
+
+/**
+ * A definition file (rollout, scaling rule): a YAML mapping whose `pool` (or `poolId`) names the
+ * pool by name or id; the rest are the API's fields. Returns the pool reference and the fields.
+ */
+export async function readPoolFile(
+  file: string,
+): Promise<{ pool: string | undefined; fields: Record<string, unknown> }> {
+  let spec: unknown;
+  try {
+    spec = parse(await readFile(file, "utf8"));
+  } catch (error) {
+    throw new CliError(`${file}: ${(error as Error).message}`, 2);
+  }
+  if (spec === null || typeof spec !== "object" || Array.isArray(spec))
+    throw new CliError(`${file}: expected a YAML mapping`, 2);
+  const { pool, poolId, ...fields } = spec as Record<string, unknown>;
+  const ref = pool ?? poolId;
+  return { pool: typeof ref === "string" ? ref : undefined, fields };
 }

@@ -4,7 +4,15 @@
  */
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
-import { CliError, type Client, createClient, describeError, loadCredentials, saveCredentials } from "./client";
+import {
+  CliError,
+  type Client,
+  createClient,
+  describeError,
+  loadCredentials,
+  required,
+  saveCredentials,
+} from "./client";
 import { planApply, readManifest } from "./commands/apply";
 import { rollouts } from "./commands/rollouts";
 import { scaling } from "./commands/scaling";
@@ -288,11 +296,6 @@ async function get(client: Client, what: string | undefined, args: string[], for
   if (value === undefined) throw new CliError("get what? pools, pool <name>, versions or agents.", 2);
   print(value, format, () => []);
   return 0;
-}
-
-function required(value: string | undefined, what: string): string {
-  if (value === undefined || value === "") throw new CliError(`Missing ${what}. Run \`weirctl help\`.`, 2);
-  return value;
 }
 
 function splitAddress(address: string): [string, number] {

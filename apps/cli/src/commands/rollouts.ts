@@ -1,6 +1,4 @@
-import { readFile } from "node:fs/promises";
-import { parse } from "yaml";
-import { CliError, type Client } from "../client";
+import { CliError, type Client, readPoolFile, required } from "../client";
 import { type Format, print } from "../output";
 
 type Rollout = Awaited<ReturnType<Client["rollouts"]["get"]["query"]>>;
@@ -45,18 +43,9 @@ export async function rollouts(
       return 0;
     }
     case "create": {
-      const file = required(values.file, "-f <rollout.yaml>");
-      let spec: Record<string, unknown> & { pool?: string; poolId?: string };
-      try {
-        spec = parse(await readFile(file, "utf8")) as Record<string, unknown>;
-      } catch (error) {
-        throw new CliError(`${file}: ${(error as Error).message}`, 2);
-      }
-      if (spec === null || typeof spec !== "object") throw new CliError(`${file}: expected a YAML mapping`, 2);
-      const { pool, ...rest } = spec;
-      const poolRef = pool ?? rest.poolId;
-      const poolRow = await client.pools.get.query({ id: required(poolRef, "pool (in the file)") });
-      const created = await client.rollouts.create.mutate({ ...(rest as object), poolId: poolRow.id } as never);
+      const { pool, fields } = await readPoolFile(required(values.file, "-f <rollout.yaml>"));
+      const poolRow = await client.pools.get.query({ id: required(pool, "pool (in the file)") });
+      const created = await client.rollouts.create.mutate({ ...fields, poolId: poolRow.id } as never);
       process.stdout.write(`rollout ${created.id} created on ${created.pool} (${created.strategy}, pending)\n`);
       return 0;
     }
@@ -97,9 +86,4 @@ async function watch(client: Client, id: string): Promise<number> {
     if (["succeeded", "aborted", "degraded", "rolled_back"].includes(r.status)) return r.status === "succeeded" ? 0 : 1;
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
-}
-
-function required(value: string | undefined, what: string): string {
-  if (value === undefined || value === "") throw new CliError(`Missing ${what}. Run \`weirctl help\`.`, 2);
-  return value;
 }

@@ -1,6 +1,4 @@
-import { readFile } from "node:fs/promises";
-import { parse } from "yaml";
-import { CliError, type Client } from "../client";
+import { CliError, type Client, readPoolFile, required } from "../client";
 import { type Format, print } from "../output";
 
 /**
@@ -46,25 +44,16 @@ export async function scaling(
     }
     case "create":
     case "edit": {
-      const file = required(values.file, "-f <rule.yaml>");
-      let spec: Record<string, unknown> & { pool?: string; poolId?: string };
-      try {
-        spec = parse(await readFile(file, "utf8")) as typeof spec;
-      } catch (error) {
-        throw new CliError(`${file}: ${(error as Error).message}`, 2);
-      }
-      if (spec === null || typeof spec !== "object") throw new CliError(`${file}: expected a YAML mapping`, 2);
-      const { pool, ...rest } = spec;
+      const { pool, fields } = await readPoolFile(required(values.file, "-f <rule.yaml>"));
       if (sub === "create") {
-        const poolRow = await client.pools.get.query({ id: required(pool ?? rest.poolId, "pool (in the file)") });
-        const created = await client.scaling.create.mutate({ ...(rest as object), poolId: poolRow.id } as never);
+        const poolRow = await client.pools.get.query({ id: required(pool, "pool (in the file)") });
+        const created = await client.scaling.create.mutate({ ...fields, poolId: poolRow.id } as never);
         process.stdout.write(`scaling rule ${created.name} (${created.id}) created on ${created.poolName}\n`);
         return 0;
       }
       const current = await client.scaling.get.query({ id: required(ref, "rule id") });
-      const { poolId: _poolId, ...fields } = rest;
       const updated = await client.scaling.update.mutate({
-        ...(fields as object),
+        ...fields,
         id: current.id,
         version: current.version,
       } as never);
@@ -95,9 +84,4 @@ export async function scaling(
     default:
       throw new CliError(`Unknown scaling command ${sub}. Run \`weirctl help\`.`, 2);
   }
-}
-
-function required(value: string | undefined, what: string): string {
-  if (value === undefined || value === "") throw new CliError(`Missing ${what}. Run \`weirctl help\`.`, 2);
-  return value;
 }
