@@ -1,17 +1,8 @@
 "use client";
 
 import type { PoolTick } from "@weir/config";
-import {
-  CartesianGrid,
-  Legend,
-  Line,
-  LineChart,
-  ReferenceLine,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from "recharts";
+import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
+import { AXIS_TICK, CHART_MARGIN, ChartFrame, GRID, timeAxis, tooltipTime } from "./chart-parts";
 
 /** Seconds summed per chart point: single seconds at a few requests are noise. */
 const SMOOTH = 5;
@@ -56,7 +47,6 @@ function rows(ticks: readonly PoolTick[], stable: string, next: string): Row[] {
   });
 }
 
-const axis = { fontSize: 11, fill: "currentColor" };
 const STABLE = "#5b8def";
 const NEW = "#2e9e5b";
 const LIMIT = "#d64545";
@@ -75,53 +65,35 @@ function Chart(props: {
   unit: string;
   latest?: string;
 }) {
-  const time = (at: number) =>
-    new Date(at).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
   return (
-    <figure className="chart" aria-label={props.title} data-latest={props.latest}>
-      <figcaption className="small">{props.title}</figcaption>
-      <div className="chart-body">
-        <ResponsiveContainer width="100%" height={180}>
-          <LineChart data={props.data} margin={{ top: 4, right: 8, bottom: 0, left: -12 }}>
-            <CartesianGrid strokeDasharray="3 3" strokeOpacity={0.3} />
-            <XAxis
-              dataKey="at"
-              type="number"
-              scale="time"
-              domain={["dataMin", "dataMax"]}
-              tickFormatter={time}
-              tick={axis}
-              minTickGap={40}
-            />
-            <YAxis tick={axis} domain={props.domain ?? ["auto", "auto"]} />
-            <Tooltip
-              labelFormatter={(at: unknown) => new Date(Number(at)).toLocaleTimeString()}
-              formatter={(v: unknown) => `${Number(v).toFixed(2)}${props.unit}`}
-            />
-            <Legend wrapperStyle={{ fontSize: 11 }} />
-            {props.limit && (
-              <ReferenceLine
-                y={props.limit.value}
-                stroke={LIMIT}
-                strokeDasharray="6 3"
-                label={{ value: props.limit.label, fontSize: 10, fill: LIMIT, position: "insideTopRight" }}
-              />
-            )}
-            {props.lines.map((l) => (
-              <Line
-                key={l.key}
-                dataKey={l.key}
-                name={l.name}
-                stroke={l.color}
-                dot={false}
-                connectNulls
-                isAnimationActive={false}
-              />
-            ))}
-          </LineChart>
-        </ResponsiveContainer>
-      </div>
-    </figure>
+    <ChartFrame title={props.title} latest={props.latest}>
+      <LineChart data={props.data} margin={CHART_MARGIN}>
+        <CartesianGrid {...GRID} />
+        <XAxis {...timeAxis()} />
+        <YAxis tick={AXIS_TICK} domain={props.domain ?? ["auto", "auto"]} />
+        <Tooltip labelFormatter={tooltipTime} formatter={(v: unknown) => `${Number(v).toFixed(2)}${props.unit}`} />
+        <Legend wrapperStyle={{ fontSize: 11 }} />
+        {props.limit && (
+          <ReferenceLine
+            y={props.limit.value}
+            stroke={LIMIT}
+            strokeDasharray="6 3"
+            label={{ value: props.limit.label, fontSize: 10, fill: LIMIT, position: "insideTopRight" }}
+          />
+        )}
+        {props.lines.map((l) => (
+          <Line
+            key={l.key}
+            dataKey={l.key}
+            name={l.name}
+            stroke={l.color}
+            dot={false}
+            connectNulls
+            isAnimationActive={false}
+          />
+        ))}
+      </LineChart>
+    </ChartFrame>
   );
 }
 

@@ -8,11 +8,11 @@ import {
   Line,
   LineChart,
   ReferenceLine,
-  ResponsiveContainer,
   Tooltip,
   XAxis,
   YAxis,
 } from "recharts";
+import { AXIS_TICK, CHART_MARGIN, ChartFrame, GRID, timeAxis, tooltipTime } from "./chart-parts";
 
 /** One point of a chart, whatever its source: a live second or a stored rollup bucket. */
 export interface ChartPoint {
@@ -50,44 +50,6 @@ const COLORS = {
 };
 const VERSION_COLORS = ["#5b8def", "#2e9e5b", "#d49b1d", "#8e44ad", "#d64545", "#16a2b8"];
 
-function timeLabel(at: number, spanMs: number): string {
-  const d = new Date(at);
-  if (spanMs > 2 * 24 * 3600_000)
-    return d.toLocaleDateString(undefined, { month: "short", day: "numeric", hour: "2-digit" });
-  if (spanMs > 3600_000) return d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
-  return d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-}
-
-const axisStyle = { fontSize: 11, fill: "currentColor" };
-
-function Frame({
-  title,
-  children,
-  empty,
-  data,
-}: {
-  title: string;
-  children: React.ReactElement;
-  empty: boolean;
-  /** The latest values, as text, for tests and assistive technology. */
-  data?: string;
-}) {
-  return (
-    <figure className="chart" aria-label={title} data-latest={data}>
-      <figcaption className="small">{title}</figcaption>
-      {empty ? (
-        <p className="muted small chart-empty">No traffic in this range.</p>
-      ) : (
-        <div className="chart-body">
-          <ResponsiveContainer width="100%" height={180}>
-            {children}
-          </ResponsiveContainer>
-        </div>
-      )}
-    </figure>
-  );
-}
-
 /**
  * The four traffic charts of a pool or backend: requests per second by status class, error
  * percentage, latency percentiles, and (when versions are known) each version's share of the
@@ -99,27 +61,16 @@ export function TrafficCharts(props: { points: ChartPoint[]; thresholds?: ChartT
   const empty = points.every((p) => p.rps === 0);
   const versions = [...new Set(points.flatMap((p) => Object.keys(p.shares ?? {})))].sort();
   const shareRows = points.map((p) => ({ at: p.at, ...(p.shares ?? {}) }));
-  const xAxis = (
-    <XAxis
-      dataKey="at"
-      type="number"
-      domain={["dataMin", "dataMax"]}
-      scale="time"
-      tickFormatter={(at: number) => timeLabel(at, span)}
-      tick={axisStyle}
-      minTickGap={40}
-    />
-  );
-  const tooltipLabel = (at: unknown) => new Date(Number(at)).toLocaleString();
+  const xAxis = <XAxis {...timeAxis(span)} />;
   const animation = { isAnimationActive: false };
   return (
     <div className="charts" data-testid="traffic-charts">
-      <Frame title="Requests per second by status" empty={empty}>
-        <AreaChart data={points} margin={{ top: 4, right: 8, bottom: 0, left: -12 }}>
-          <CartesianGrid strokeDasharray="3 3" strokeOpacity={0.3} />
+      <ChartFrame title="Requests per second by status" empty={empty}>
+        <AreaChart data={points} margin={CHART_MARGIN}>
+          <CartesianGrid {...GRID} />
           {xAxis}
-          <YAxis tick={axisStyle} allowDecimals={false} />
-          <Tooltip labelFormatter={tooltipLabel} formatter={(v: unknown) => Number(v).toFixed(1)} />
+          <YAxis tick={AXIS_TICK} allowDecimals={false} />
+          <Tooltip labelFormatter={tooltipTime} formatter={(v: unknown) => Number(v).toFixed(1)} />
           <Legend wrapperStyle={{ fontSize: 11 }} />
           {(["s2xx", "s3xx", "s4xx", "s5xx", "errors"] as const).map((key) => (
             <Area
@@ -134,13 +85,13 @@ export function TrafficCharts(props: { points: ChartPoint[]; thresholds?: ChartT
             />
           ))}
         </AreaChart>
-      </Frame>
-      <Frame title="Errors (5xx and no answer), %" empty={empty}>
-        <LineChart data={points} margin={{ top: 4, right: 8, bottom: 0, left: -12 }}>
-          <CartesianGrid strokeDasharray="3 3" strokeOpacity={0.3} />
+      </ChartFrame>
+      <ChartFrame title="Errors (5xx and no answer), %" empty={empty}>
+        <LineChart data={points} margin={CHART_MARGIN}>
+          <CartesianGrid {...GRID} />
           {xAxis}
-          <YAxis tick={axisStyle} domain={[0, (max: number) => Math.max(1, Math.ceil(max))]} />
-          <Tooltip labelFormatter={tooltipLabel} formatter={(v: unknown) => `${Number(v).toFixed(2)}%`} />
+          <YAxis tick={AXIS_TICK} domain={[0, (max: number) => Math.max(1, Math.ceil(max))]} />
+          <Tooltip labelFormatter={tooltipTime} formatter={(v: unknown) => `${Number(v).toFixed(2)}%`} />
           {props.thresholds?.maxErrorPercent !== undefined && (
             <ReferenceLine
               y={props.thresholds.maxErrorPercent}
@@ -151,13 +102,13 @@ export function TrafficCharts(props: { points: ChartPoint[]; thresholds?: ChartT
           )}
           <Line dataKey="errorPercent" name="errors %" stroke={COLORS.s5xx} dot={false} {...animation} />
         </LineChart>
-      </Frame>
-      <Frame title="Latency, ms" empty={empty}>
-        <LineChart data={points} margin={{ top: 4, right: 8, bottom: 0, left: -12 }}>
-          <CartesianGrid strokeDasharray="3 3" strokeOpacity={0.3} />
+      </ChartFrame>
+      <ChartFrame title="Latency, ms" empty={empty}>
+        <LineChart data={points} margin={CHART_MARGIN}>
+          <CartesianGrid {...GRID} />
           {xAxis}
-          <YAxis tick={axisStyle} />
-          <Tooltip labelFormatter={tooltipLabel} formatter={(v: unknown) => `${Number(v).toFixed(2)} ms`} />
+          <YAxis tick={AXIS_TICK} />
+          <Tooltip labelFormatter={tooltipTime} formatter={(v: unknown) => `${Number(v).toFixed(2)} ms`} />
           <Legend wrapperStyle={{ fontSize: 11 }} />
           {props.thresholds?.maxP95Ms !== undefined && (
             <ReferenceLine y={props.thresholds.maxP95Ms} stroke={COLORS.p95} strokeDasharray="6 3" />
@@ -169,18 +120,18 @@ export function TrafficCharts(props: { points: ChartPoint[]; thresholds?: ChartT
             <Line key={key} dataKey={key} stroke={COLORS[key]} dot={false} connectNulls {...animation} />
           ))}
         </LineChart>
-      </Frame>
+      </ChartFrame>
       {versions.length > 0 && (
-        <Frame
+        <ChartFrame
           title="Share of requests by version, %"
           empty={empty}
-          data={JSON.stringify(points[points.length - 1]?.shares ?? {})}
+          latest={JSON.stringify(points[points.length - 1]?.shares ?? {})}
         >
-          <AreaChart data={shareRows} margin={{ top: 4, right: 8, bottom: 0, left: -12 }}>
-            <CartesianGrid strokeDasharray="3 3" strokeOpacity={0.3} />
+          <AreaChart data={shareRows} margin={CHART_MARGIN}>
+            <CartesianGrid {...GRID} />
             {xAxis}
-            <YAxis tick={axisStyle} domain={[0, 100]} />
-            <Tooltip labelFormatter={tooltipLabel} formatter={(v: unknown) => `${Number(v).toFixed(1)}%`} />
+            <YAxis tick={AXIS_TICK} domain={[0, 100]} />
+            <Tooltip labelFormatter={tooltipTime} formatter={(v: unknown) => `${Number(v).toFixed(1)}%`} />
             <Legend wrapperStyle={{ fontSize: 11 }} />
             {versions.map((version, i) => (
               <Area
@@ -194,7 +145,7 @@ export function TrafficCharts(props: { points: ChartPoint[]; thresholds?: ChartT
               />
             ))}
           </AreaChart>
-        </Frame>
+        </ChartFrame>
       )}
     </div>
   );

@@ -4,17 +4,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useParams } from "next/navigation";
 import { useState } from "react";
-import {
-  CartesianGrid,
-  Legend,
-  Line,
-  LineChart,
-  ReferenceLine,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from "recharts";
+import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
+import { AXIS_TICK, CHART_MARGIN, ChartFrame, GRID, timeAxis, tooltipTime } from "@/components/chart-parts";
 import { useSession } from "@/lib/session";
 import { useTRPC } from "@/lib/trpc";
 
@@ -29,8 +20,6 @@ function metricsOf(inputs: unknown): DecisionMetric[] {
   const metrics = (inputs as { metrics?: unknown } | null)?.metrics;
   return Array.isArray(metrics) ? (metrics as DecisionMetric[]) : [];
 }
-
-const axis = { fontSize: 11, fill: "currentColor" };
 
 export default function ScalingRulePage() {
   const { id } = useParams<{ id: string }>();
@@ -66,8 +55,7 @@ export default function ScalingRulePage() {
     desired: d.desiredBackends,
     metric: metricsOf(d.inputs).find((m) => m.type === metric?.type)?.value ?? null,
   }));
-  const time = (at: number) =>
-    new Date(at).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  const span = rows.length > 1 ? (rows.at(-1)?.at ?? 0) - (rows[0]?.at ?? 0) : 0;
 
   return (
     <section aria-labelledby="rule-heading">
@@ -130,64 +118,39 @@ export default function ScalingRulePage() {
       )}
       <h2 className="small">Backends and {metric?.type.replaceAll("_", " ")}</h2>
       <div className="charts">
-        <figure className="chart" aria-label="Desired and actual backends">
-          <figcaption className="small">Backends: desired and actual</figcaption>
-          <div className="chart-body">
-            <ResponsiveContainer width="100%" height={180}>
-              <LineChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: -12 }}>
-                <CartesianGrid strokeDasharray="3 3" strokeOpacity={0.3} />
-                <XAxis
-                  dataKey="at"
-                  type="number"
-                  scale="time"
-                  domain={["dataMin", "dataMax"]}
-                  tickFormatter={time}
-                  tick={axis}
-                  minTickGap={40}
-                />
-                <YAxis tick={axis} allowDecimals={false} domain={[0, r.maxBackends + 1]} />
-                <Tooltip labelFormatter={(at: unknown) => new Date(Number(at)).toLocaleTimeString()} />
-                <Legend wrapperStyle={{ fontSize: 11 }} />
-                <ReferenceLine y={r.maxBackends} stroke="#d64545" strokeDasharray="6 3" />
-                <ReferenceLine y={r.minBackends} stroke="#8a939e" strokeDasharray="6 3" />
-                <Line dataKey="desired" stroke="#d49b1d" dot={false} type="stepAfter" isAnimationActive={false} />
-                <Line dataKey="actual" stroke="#2e9e5b" dot={false} type="stepAfter" isAnimationActive={false} />
-              </LineChart>
-            </ResponsiveContainer>
-          </div>
-        </figure>
-        <figure className="chart" aria-label="Metric against its target">
-          <figcaption className="small">
-            {metric?.type.replaceAll("_", " ")} against its target {metric?.target}
-          </figcaption>
-          <div className="chart-body">
-            <ResponsiveContainer width="100%" height={180}>
-              <LineChart data={rows} margin={{ top: 4, right: 8, bottom: 0, left: -12 }}>
-                <CartesianGrid strokeDasharray="3 3" strokeOpacity={0.3} />
-                <XAxis
-                  dataKey="at"
-                  type="number"
-                  scale="time"
-                  domain={["dataMin", "dataMax"]}
-                  tickFormatter={time}
-                  tick={axis}
-                  minTickGap={40}
-                />
-                <YAxis tick={axis} />
-                <Tooltip labelFormatter={(at: unknown) => new Date(Number(at)).toLocaleTimeString()} />
-                {metric && (
-                  <ReferenceLine
-                    y={metric.target}
-                    stroke="#d64545"
-                    strokeDasharray="6 3"
-                    label={{ value: "target", fontSize: 10 }}
-                  />
-                )}
-                <Line dataKey="metric" stroke="#5b8def" dot={false} connectNulls isAnimationActive={false} />
-              </LineChart>
-            </ResponsiveContainer>
-          </div>
-        </figure>
+        <ChartFrame title="Desired and actual backends" caption="Backends: desired and actual">
+          <LineChart data={rows} margin={CHART_MARGIN}>
+            <CartesianGrid {...GRID} />
+            <XAxis {...timeAxis(span)} />
+            <YAxis tick={AXIS_TICK} allowDecimals={false} domain={[0, r.maxBackends + 1]} />
+            <Tooltip labelFormatter={tooltipTime} />
+            <Legend wrapperStyle={{ fontSize: 11 }} />
+            <ReferenceLine y={r.maxBackends} stroke="#d64545" strokeDasharray="6 3" />
+            <ReferenceLine y={r.minBackends} stroke="#8a939e" strokeDasharray="6 3" />
+            <Line dataKey="desired" stroke="#d49b1d" dot={false} type="stepAfter" isAnimationActive={false} />
+            <Line dataKey="actual" stroke="#2e9e5b" dot={false} type="stepAfter" isAnimationActive={false} />
+          </LineChart>
+        </ChartFrame>
+        <ChartFrame
+          title="Metric against its target"
+          caption={`${metric?.type.replaceAll("_", " ") ?? "metric"} against its target ${metric?.target ?? ""}`}
+        >
+          <LineChart data={rows} margin={CHART_MARGIN}>
+            <CartesianGrid {...GRID} />
+            <XAxis {...timeAxis(span)} />
+            <YAxis tick={AXIS_TICK} />
+            <Tooltip labelFormatter={tooltipTime} />
+            {metric && (
+              <ReferenceLine
+                y={metric.target}
+                stroke="#d64545"
+                strokeDasharray="6 3"
+                label={{ value: "target", fontSize: 10 }}
+              />
+            )}
+            <Line dataKey="metric" stroke="#5b8def" dot={false} connectNulls isAnimationActive={false} />
+          </LineChart>
+        </ChartFrame>
       </div>
       <h2 className="small">Decisions</h2>
       {decisions.data?.length === 0 && <p className="muted small">No evaluation yet.</p>}
