@@ -1,13 +1,16 @@
 import {
   configAckSchema,
   configNackSchema,
+  type HealthTransition,
   healthReportSchema,
+  PROTOCOL_VERSION,
   type ProcessExited,
   processExitedSchema,
   telemetrySchema,
 } from "@weir/config";
 import type { Db } from "@weir/db";
 import type { z } from "zod";
+import { LogThrottle } from "../log-throttle";
 import { AgentRefused, authenticateAgent } from "./authenticate-agent";
 import type { ConfigDistributor } from "./config-distributor";
 import type { TelemetryAggregator } from "./telemetry-aggregator";
@@ -26,33 +29,12 @@ export interface AgentChannelDeps {
   onAgentsChanged: () => void;
   /** A config version was acked or refused by an agent. */
   onAck: (agent: { agentId: string; name: string }, version: number) => void;
-  onHealth: (event: {
-    agentId: string;
-    agent: string;
-    pool: string;
-    backend: string;
-    from: string;
-    to: string;
-    reason: string;
-    at: number;
-  }) => void;
+  onHealth: (event: HealthTransition & { agentId: string; agent: string }) => void;
   /** A process the agent ran for a scaling rule exited on its own. */
   onProcessExit?: (agent: { agentId: string; name: string }, exit: ProcessExited) => void;
   /** Agents whose reports arrived since the last flush: their lastSeenAt moves forward. */
   seen: Set<string>;
   stats: { malformed: number; telemetry: number };
-}
-
-/** Logs at most one line per agent and kind of problem per minute: a broken agent must not flood the log. */
-class LogThrottle {
-  private readonly last = new Map<string, number>();
-  allow(key: string, now = Date.now()): boolean {
-    const at = this.last.get(key);
-    if (at !== undefined && now - at < 60_000) return false;
-    this.last.set(key, now);
-    if (this.last.size > 10_000) this.last.clear();
-    return true;
-  }
 }
 
 function firstIssue(error: z.ZodError): string {
@@ -67,6 +49,7 @@ function firstIssue(error: z.ZodError): string {
  */
 export function attachAgentChannel(deps: AgentChannelDeps): void {
   const { db, agents, logger } = deps;
+  // At most one line per agent and kind of problem per minute: a broken agent must not flood the log.
   const throttle = new LogThrottle();
 
   agents.use((socket, next) => {
@@ -105,7 +88,11 @@ export function attachAgentChannel(deps: AgentChannelDeps): void {
       if (other.id !== socket.id && other.data.agentId === agentId) other.disconnect(true);
     }
     logger.info(`agent ${name} connected from ${socket.handshake.address}`);
-    socket.emit("welcome", { agentId, protocolVersion: 1, telemetryIntervalMs: deps.telemetryIntervalMs });
+    socket.emit("welcome", {
+      agentId,
+      protocolVersion: PROTOCOL_VERSION,
+      telemetryIntervalMs: deps.telemetryIntervalMs,
+    });
     deps.distributor.pushTo(socket);
     deps.onAgentsChanged();
 

@@ -185,8 +185,8 @@ export function createHub(options: HubOptions): Hub {
         pool: event.pool,
         backend: event.backend,
         agent: event.agent,
-        from: event.from as never,
-        to: event.to as never,
+        from: event.from,
+        to: event.to,
         reason: event.reason,
         at: event.at,
       });

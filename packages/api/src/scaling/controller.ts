@@ -27,6 +27,7 @@ import {
 } from "../domain/scaling/scale-backends";
 import type { Hub } from "../hub/hub";
 import type { HubLogger } from "../hub/types";
+import { LogThrottle } from "../log-throttle";
 import { createKubernetesActuator, type KubernetesActuator, type KubernetesTarget } from "./actuators/kubernetes";
 import { callScalingWebhook } from "./actuators/webhook";
 import { type Measurement, type MetricSource, measure } from "./metrics";
@@ -114,7 +115,7 @@ export function startScalingController(options: ScalingControllerOptions): Scali
   const kubeClients = new Map<string, { key: string; client: KubernetesActuator }>();
   const kubeLastSync = new Map<string, number>();
   const background = new Set<Promise<unknown>>();
-  const warned = new Map<string, number>();
+  const warned = new LogThrottle(clock);
   /** Aborted when leadership is lost (or the controller closes): long actuator calls give up. */
   let abort: AbortSignal = AbortSignal.abort();
 
@@ -126,10 +127,7 @@ export function startScalingController(options: ScalingControllerOptions): Scali
   };
   /** At most one line a minute per key: a broken rule must not flood the log. */
   const warnThrottled = (key: string, message: string) => {
-    const at = warned.get(key);
-    if (at !== undefined && clock() - at < 60_000) return;
-    warned.set(key, clock());
-    logger.warn(message);
+    if (warned.allow(key)) logger.warn(message);
   };
 
   // ------------------------------------------------------------------------------------------
