@@ -5,6 +5,7 @@
 // on http://localhost:8080, and a gentle traffic generator. Ctrl-C stops every process it started.
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { demoBackends, startAgent, startDemoBackends, waitForHttp } from "./demo.mjs";
 import { build, buildEnv, ensureDependencies, Supervisor, say } from "./lib.mjs";
 
 ensureDependencies();
@@ -24,7 +25,7 @@ const controlPlane = supervisor.start("control plane", "node", ["--enable-source
 
 if (demo) {
   try {
-    await waitFor(`http://127.0.0.1:${port}/api/health`, controlPlane, "the control plane");
+    await waitForHttp(`http://127.0.0.1:${port}/api/health`, { child: controlPlane, what: "the control plane" });
     await startDemo();
   } catch (error) {
     process.stderr.write(`The demo did not start: ${error.message}\n`);
@@ -32,61 +33,22 @@ if (demo) {
 }
 process.exit(await supervisor.done);
 
-/** Resolves once `url` answers 200; throws when `child` exits first or after 3 minutes. */
-async function waitFor(url, child, what) {
-  const deadline = Date.now() + 180_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${what} stopped`);
-    try {
-      const response = await fetch(url);
-      if (response.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${what} did not become ready in 3 minutes`);
-}
-
 async function startDemo() {
   const token = readFileSync(join(dataDir, "demo-agent.token"), "utf8").trim();
-  const backends = (process.env.WEIR_DEMO_BACKENDS ?? "127.0.0.1:9101,127.0.0.1:9102,127.0.0.1:9103")
-    .split(",")
-    .map((entry) => entry.trim().split(":"));
-  const versions = ["v1", "v1", "v2"];
-  const quiet = { env: { ...env, WEIR_LOG_LEVEL: process.env.WEIR_LOG_LEVEL ?? "warn" }, prefix: true };
-  backends.forEach(([host, backendPort], index) => {
-    // Only local addresses are ours to start; remote ones are someone else's backends.
-    if (!["127.0.0.1", "localhost", "0.0.0.0", "::1"].includes(host)) return;
-    supervisor.start(
-      `backend ${versions[index]}:${backendPort}`,
-      "node",
-      ["apps/demo/dist/backend.mjs", "--host", "127.0.0.1", "--port", backendPort, "--version", versions[index]],
-      quiet,
-    );
+  const backends = demoBackends();
+  const quiet = { env: { ...env, WEIR_LOG_LEVEL: process.env.WEIR_LOG_LEVEL ?? "warn" } };
+  startDemoBackends(supervisor, backends, quiet);
+  const agent = startAgent(supervisor, {
+    controlPlane: `http://127.0.0.1:${port}`,
+    name: "local",
+    labels: "env=demo",
+    dataDir,
+    admin: "127.0.0.1:9901",
+    token,
+    env: quiet.env,
   });
-  const agent = supervisor.start(
-    "agent",
-    "node",
-    [
-      "--enable-source-maps",
-      "apps/agent/dist/main.mjs",
-      "--control-plane",
-      `http://127.0.0.1:${port}`,
-      "--name",
-      "local",
-      "--labels",
-      "env=demo",
-      "--data-dir",
-      join(dataDir, "agent"),
-      "--admin",
-      "127.0.0.1:9901",
-    ],
-    // The token goes through the environment, not the command line that `ps` shows.
-    { env: { ...quiet.env, WEIR_AGENT_TOKEN: token }, prefix: true },
-  );
   // Traffic once the agent serves the demo listener, so the charts start clean.
-  await waitFor("http://127.0.0.1:9901/readyz", agent, "the demo agent");
+  await waitForHttp("http://127.0.0.1:9901/readyz", { child: agent, what: "the demo agent" });
   const rate = process.env.WEIR_DEMO_RATE ?? "20";
   supervisor.start(
     "traffic",
@@ -100,11 +62,11 @@ async function startDemo() {
       "--control",
       "127.0.0.1:9199",
     ],
-    quiet,
+    { ...quiet, prefix: true },
   );
   say(
     `Demo: agent "local" serves http://localhost:${demoPort} (admin on 127.0.0.1:9901), backends on ${backends
-      .map((b) => b[1])
+      .map((b) => b.port)
       .join(", ")}, traffic at ${rate} requests/s. WEIR_DEMO=0 turns it off.`,
   );
 }
