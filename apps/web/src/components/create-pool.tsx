@@ -5,6 +5,7 @@ import { algorithmNames } from "@weir/config";
 import { createListenerInputSchema, createPoolInputSchema } from "@weir/config/api";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
+import { refetchAfterChange } from "@/lib/refresh";
 import { useTRPC } from "@/lib/trpc";
 
 /**
@@ -39,7 +40,7 @@ export function CreatePool() {
       const pool = await createPool.mutateAsync(poolCheck.data as never);
       if (port !== "")
         await createListener.mutateAsync({ name: `${name}-http`, port: Number(port), defaultPoolId: pool.item.id });
-      await queryClient.invalidateQueries();
+      await refetchAfterChange(queryClient);
       router.push(`/pools/${pool.item.name}`);
     } catch (e) {
       setError((e as Error).message);

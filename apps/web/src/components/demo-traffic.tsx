@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { refetchAfterChange } from "@/lib/refresh";
 import { useTRPC } from "@/lib/trpc";
 
 /**
@@ -17,7 +18,7 @@ export function DemoTraffic(props: { canEdit: boolean }) {
     trpc.demo.setTraffic.mutationOptions({
       onSuccess: () => {
         setRate("");
-        void queryClient.invalidateQueries({ queryKey: trpc.demo.traffic.queryKey() });
+        void refetchAfterChange(queryClient, { queryKey: trpc.demo.traffic.queryKey() });
       },
     }),
   );

@@ -3,6 +3,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import type { LiveHealthEvent, PoolTick } from "@weir/config";
 import { useEffect } from "react";
+import { refetchAfterChange } from "@/lib/refresh";
 import { useTRPC } from "@/lib/trpc";
 
 const STATE_COLORS: Record<string, string> = {
@@ -34,7 +35,7 @@ export function HealthTimeline(props: {
   useEffect(() => {
     if (lastLive === 0) return;
     const timer = setTimeout(
-      () => void queryClient.invalidateQueries({ queryKey: trpc.metrics.healthEvents.queryKey() }),
+      () => void refetchAfterChange(queryClient, { queryKey: trpc.metrics.healthEvents.queryKey() }),
       300,
     );
     return () => clearTimeout(timer);

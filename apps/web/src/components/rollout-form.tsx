@@ -4,6 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { createRolloutInputSchema } from "@weir/config/api";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
+import { refetchAfterChange } from "@/lib/refresh";
 import { useTRPC } from "@/lib/trpc";
 import { FormFooter, issuesOf } from "./form-footer";
 
@@ -85,7 +86,7 @@ export function RolloutForm(props: { poolId: string; versions: string[]; onCance
     try {
       const created = await create.mutateAsync(input as never);
       await start.mutateAsync({ id: created.id });
-      await queryClient.invalidateQueries();
+      await refetchAfterChange(queryClient);
       router.push(`/rollouts/${created.id}`);
     } catch (e) {
       setError((e as Error).message);

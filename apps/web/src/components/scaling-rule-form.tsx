@@ -4,6 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { createScalingRuleInputSchema, SCALING_METRIC_TYPES } from "@weir/config/api";
 import { useRouter } from "next/navigation";
 import { type FormEvent, useState } from "react";
+import { refetchAfterChange } from "@/lib/refresh";
 import { useTRPC } from "@/lib/trpc";
 import { FormFooter, issuesOf } from "./form-footer";
 
@@ -69,7 +70,7 @@ export function ScalingRuleForm(props: { poolId: string; poolName: string; versi
     setError(null);
     try {
       const created = await create.mutateAsync(input as never);
-      await queryClient.invalidateQueries();
+      await refetchAfterChange(queryClient);
       router.push(`/scaling/${created.id}`);
     } catch (e) {
       setError((e as Error).message);

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSearchParams } from "next/navigation";
 import { Suspense, useState } from "react";
 import { AuditLog } from "@/components/audit-log";
+import { refetchAfterChange } from "@/lib/refresh";
 import { useSession } from "@/lib/session";
 import { useTRPC } from "@/lib/trpc";
 
@@ -37,7 +38,7 @@ function History() {
     trpc.versions.revert.mutationOptions({
       onSuccess: (result) => {
         setNotice(`Reverted to version ${result.item.revertedTo}; the config is now version ${result.configVersion}.`);
-        void queryClient.invalidateQueries({ queryKey: trpc.versions.list.queryKey() });
+        void refetchAfterChange(queryClient, { queryKey: trpc.versions.list.queryKey() });
       },
       onError: (error) => setNotice(error.message),
     }),

@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
+import { refetchAfterChange } from "@/lib/refresh";
 import { useSession } from "@/lib/session";
 import { useTRPC } from "@/lib/trpc";
 
@@ -41,7 +42,7 @@ function ApiTokens() {
   const [name, setName] = useState("");
   const [role, setRole] = useState<Role>("viewer");
   const [created, setCreated] = useState<string | null>(null);
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.tokens.list.queryKey() });
+  const refresh = () => refetchAfterChange(queryClient, { queryKey: trpc.tokens.list.queryKey() });
   const create = useMutation(
     trpc.tokens.create.mutationOptions({
       onSuccess: (result) => {
@@ -141,7 +142,7 @@ function EnrollmentTokens() {
   const tokens = useQuery(trpc.enrollmentTokens.list.queryOptions());
   const [name, setName] = useState("");
   const [created, setCreated] = useState<string | null>(null);
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.enrollmentTokens.list.queryKey() });
+  const refresh = () => refetchAfterChange(queryClient, { queryKey: trpc.enrollmentTokens.list.queryKey() });
   const create = useMutation(
     trpc.enrollmentTokens.create.mutationOptions({
       onSuccess: (result) => {
@@ -225,7 +226,7 @@ function Users() {
   const queryClient = useQueryClient();
   const users = useQuery(trpc.users.list.queryOptions());
   const [notice, setNotice] = useState<string | null>(null);
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.users.list.queryKey() });
+  const refresh = () => refetchAfterChange(queryClient, { queryKey: trpc.users.list.queryKey() });
   const update = useMutation(
     trpc.users.update.mutationOptions({
       onSuccess: () => {

@@ -12,6 +12,7 @@ import { ScalingSection } from "@/components/scaling-section";
 import { SplitSlider } from "@/components/split-slider";
 import { usePoolLive } from "@/lib/live";
 import { formatMs, formatPercent, formatRate, recentSummary } from "@/lib/points";
+import { refetchAfterChange } from "@/lib/refresh";
 import { useSession } from "@/lib/session";
 import { useTRPC } from "@/lib/trpc";
 
@@ -33,7 +34,7 @@ export default function PoolPage() {
   });
   const [notice, setNotice] = useState<{ kind: "error" | "ok"; text: string } | null>(null);
 
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.pools.get.queryKey({ id: name }) });
+  const refresh = () => refetchAfterChange(queryClient, { queryKey: trpc.pools.get.queryKey({ id: name }) });
   const onError = (error: { message: string; data?: { code?: string } | null }) => {
     setNotice({
       kind: "error",

@@ -7,6 +7,7 @@ import { useParams } from "next/navigation";
 import { useState } from "react";
 import { RolloutCharts } from "@/components/rollout-charts";
 import { usePoolLive } from "@/lib/live";
+import { refetchAfterChange } from "@/lib/refresh";
 import { useSession } from "@/lib/session";
 import { useTRPC } from "@/lib/trpc";
 
@@ -54,7 +55,7 @@ export default function RolloutPage() {
   const rollout = useQuery(trpc.rollouts.get.queryOptions({ id }, { refetchInterval: 5000 }));
   const live = usePoolLive(rollout.data?.pool ?? "");
   const [notice, setNotice] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.rollouts.get.queryKey({ id }) });
+  const refresh = () => refetchAfterChange(queryClient, { queryKey: trpc.rollouts.get.queryKey({ id }) });
   const handlers = {
     onSuccess: () => {
       setNotice(null);

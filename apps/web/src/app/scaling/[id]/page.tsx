@@ -6,6 +6,7 @@ import { useParams } from "next/navigation";
 import { useState } from "react";
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
 import { AXIS_TICK, CHART_MARGIN, ChartFrame, GRID, timeAxis, tooltipTime } from "@/components/chart-parts";
+import { refetchAfterChange } from "@/lib/refresh";
 import { useSession } from "@/lib/session";
 import { useTRPC } from "@/lib/trpc";
 
@@ -32,7 +33,7 @@ export default function ScalingRulePage() {
   const handlers = {
     onSuccess: () => {
       setNotice(null);
-      void queryClient.invalidateQueries({ queryKey: trpc.scaling.get.queryKey({ id }) });
+      void refetchAfterChange(queryClient, { queryKey: trpc.scaling.get.queryKey({ id }) });
     },
     onError: (error: { message: string }) => setNotice(error.message),
   };
