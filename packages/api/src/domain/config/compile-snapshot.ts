@@ -20,19 +20,18 @@ export interface ConfigSnapshot {
  * here, inside its transaction, and nothing is written.
  */
 export async function compileSnapshot(tx: Tx, version: number): Promise<ConfigSnapshot> {
-  const [pools, listeners] = await Promise.all([
-    tx.pool.findMany({
-      orderBy: { name: "asc" },
-      include: { backends: { orderBy: [{ host: "asc" }, { port: "asc" }] } },
-    }),
-    tx.listener.findMany({
-      orderBy: { name: "asc" },
-      include: {
-        defaultPool: { select: { name: true } },
-        routes: { orderBy: [{ priority: "asc" }, { name: "asc" }], include: { pool: { select: { name: true } } } },
-      },
-    }),
-  ]);
+  // One after the other: a transaction is one connection, and pg deprecates overlapping queries on one.
+  const pools = await tx.pool.findMany({
+    orderBy: { name: "asc" },
+    include: { backends: { orderBy: [{ host: "asc" }, { port: "asc" }] } },
+  });
+  const listeners = await tx.listener.findMany({
+    orderBy: { name: "asc" },
+    include: {
+      defaultPool: { select: { name: true } },
+      routes: { orderBy: [{ priority: "asc" }, { name: "asc" }], include: { pool: { select: { name: true } } } },
+    },
+  });
   const input: EngineConfigInput = {
     version,
     pools: pools.map((pool) => ({
