@@ -89,7 +89,7 @@ const STOP_GIVE_UP_MS = 10 * 60_000;
  * - process: the rule's agent starts processes (`process:start` over the agent link); each one
  *   that accepts connections is added to the pool (origin autoscaler). Scale-down drains the newest
  *   backends, removes each once agents run the draining config and report no request in flight on
- *   it (or after `drainTimeoutMs`), and stops its process once agents run the config without it.
+ *   it (or after the actuator's `drainTimeoutMs`, else the controller's), and stops its process once agents run the config without it.
  * - kubernetes: the Deployment's replicas through its scale subresource; its ready endpoints are
  *   kept in the pool (origin discovery), a vanished one drained before it is removed.
  * - webhook: the desired count POSTed to the receiver (signed); the receiver adds the backends.
@@ -160,6 +160,8 @@ export function startScalingController(options: ScalingControllerOptions): Scali
     if (draining.length === 0) return;
     const idle: string[] = [];
     const late: string[] = [];
+    // The rule's own limit where its actuator has one, else the controller's.
+    const timeoutMs = ("drainTimeoutMs" in spec.actuator ? spec.actuator.drainTimeoutMs : undefined) ?? drainTimeoutMs;
     for (const b of draining) {
       const meta = managedMeta(b);
       const since = meta?.drainingSince ?? b.updatedAt.getTime();
@@ -172,12 +174,12 @@ export function startScalingController(options: ScalingControllerOptions): Scali
         }
       }
       if (ackedAt !== undefined && drainedSince(hub.poolHistory(row.pool.name), b.id, ackedAt)) idle.push(b.id);
-      else if (now - since >= drainTimeoutMs) late.push(b.id);
+      else if (now - since >= timeoutMs) late.push(b.id);
     }
     const stopGraceMs = spec.actuator.kind === "process" ? spec.actuator.stopGraceMs : 0;
     for (const [ids, reason] of [
       [idle, "drained: no request in flight"],
-      [late, `drain timeout: still busy after ${drainTimeoutMs} ms`],
+      [late, `drain timeout: still busy after ${timeoutMs} ms`],
     ] as const) {
       if (ids.length === 0) continue;
       await removeManagedBackends({ db, rule: ref, backendIds: [...ids], reason, stopGraceMs, now });

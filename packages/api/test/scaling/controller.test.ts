@@ -27,9 +27,10 @@ afterEach(async () => {
 /**
  * Per-second ticks in which one agent reports every backend of the pool (as the database has them,
  * refreshed every 100 ms) healthy, and `rps` requests a second spread evenly over the active ones.
+ * With `busyWhileDraining`, draining backends report requests in flight that never finish.
  */
 function liveData(poolName: string) {
-  const data = { rps: 0, backends: [] as Backend[] };
+  const data = { rps: 0, backends: [] as Backend[], busyWhileDraining: false };
   const refresh = setInterval(() => {
     void api.db.backend
       .findMany({ where: { pool: { name: poolName } } })
@@ -74,7 +75,7 @@ function liveData(poolName: string) {
             health: b.state === "draining" ? ("draining" as const) : ("healthy" as const),
             reason: "",
             agents: 1,
-            point: point(at, 0),
+            point: { ...point(at, 0), active: data.busyWhileDraining && b.state === "draining" ? 3 : 0 },
           })),
         });
       return ticks;
@@ -310,5 +311,43 @@ describe("the scaling controller", () => {
     );
     expect(limited).toMatchObject({ currentBackends: 2, desiredBackends: 2 });
     expect(await api.db.backend.count({ where: { poolId: pool.id } })).toBe(2);
+  });
+
+  it("gives up draining a busy backend after the rule's own drain timeout", async () => {
+    const pool = await api.db.pool.create({
+      data: { name: "drain", backends: { create: [{ host: "10.4.0.1", port: 80, versionLabel: "v1" }] } },
+    });
+    const live = liveData("drain");
+    live.data.busyWhileDraining = true;
+    const agent = fakeAgent();
+    const rule = await api.as("operator").scaling.create({
+      poolId: pool.id,
+      name: "drain",
+      metrics: [{ type: "rps_per_backend", target: 20 }],
+      minBackends: 1,
+      maxBackends: 2,
+      scaleDownWindowSec: 0,
+      actuator: {
+        kind: "process",
+        agent: "edge",
+        commandTemplate: "node backend.mjs --port {port}",
+        portRange: { from: 41_000, to: 41_099 },
+        drainTimeoutMs: 500,
+      },
+    });
+    // The controller's own limit (10 s in these tests) is not what applies: the rule's 0.5 s is.
+    controller({ ...live.source, sendToAgent: agent.send, onProcessExit: noExits });
+    live.data.rps = 100;
+    await eventually(async () => (await api.db.backend.count({ where: { poolId: pool.id } })) === 2, "two backends");
+    live.data.rps = 0;
+    const removedAt = await eventually(async () => {
+      const remove = await api.db.auditEvent.findFirst({ where: { targetId: rule.id, action: "scaling.remove" } });
+      return remove ?? undefined;
+    }, "the drained backend removed");
+    const drain = await api.db.auditEvent.findFirst({ where: { targetId: rule.id, action: "scaling.scale_down" } });
+    expect(drain).not.toBeNull();
+    expect(removedAt.after).toMatchObject({ reason: "drain timeout: still busy after 500 ms" });
+    expect(removedAt.at.getTime() - (drain?.at.getTime() ?? 0)).toBeLessThan(10_000);
+    expect(await api.db.backend.count({ where: { poolId: pool.id } })).toBe(1);
   });
 });

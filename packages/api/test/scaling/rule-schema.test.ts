@@ -169,6 +169,12 @@ describe("scaling rule schema", () => {
       'must be the rule\'s versionLabel "v2"',
     ],
     [
+      "a drain timeout over an hour",
+      { actuator: { ...processRule.actuator, drainTimeoutMs: 4_000_000 } },
+      "actuator.drainTimeoutMs",
+      "must be 0 to 3600000 ms (0 to 1 h)",
+    ],
+    [
       "kubernetes out of cluster without an API server",
       { actuator: { kind: "kubernetes", namespace: "shop", deployment: "web", port: 8080, tokenSecret: "t" } },
       "actuator.apiServer",

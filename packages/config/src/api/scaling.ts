@@ -253,11 +253,15 @@ function ms(min: number, max: number, range: string) {
   return z.int("must be a whole number of milliseconds").min(min, message).max(max, message);
 }
 
+/** How long a backend being removed may stay draining while requests are in flight on it. */
+const drainTimeoutSchema = ms(0, 3_600_000, "0 to 1 h");
+
 /**
  * Backends as processes on one agent's host: the agent starts each from `commandTemplate` on a free
  * port of `portRange` (bound on `host`), waits until it accepts TCP connections for at most
- * `startupTimeoutMs`, and stops it with SIGTERM, then SIGKILL after `stopGraceMs`.
- * `versionLabel` labels the started backends (and fills `{version}`) when the rule itself is not
+ * `startupTimeoutMs`, and stops it with SIGTERM, then SIGKILL after `stopGraceMs`. A backend
+ * being removed is drained first, for at most `drainTimeoutMs` (the controller's 60 s when left
+ * out) while requests are still in flight on it. `versionLabel` labels the started backends (and fills `{version}`) when the rule itself is not
  * scoped to a version.
  */
 export const processActuatorSchema = z
@@ -276,6 +280,7 @@ export const processActuatorSchema = z
     versionLabel: versionLabelSchema.optional(),
     startupTimeoutMs: ms(100, 600_000, "0.1 s to 10 min").default(30_000),
     stopGraceMs: ms(0, 600_000, "0 to 10 min").default(10_000),
+    drainTimeoutMs: drainTimeoutSchema.optional(),
   })
   .superRefine((p, ctx) => {
     if (p.portRange.from > p.portRange.to) {
@@ -324,6 +329,8 @@ function actuatorSchemas(secrets: "required" | "optional") {
    * the slices labelled with the Deployment's pod selector (works when the Service carries its pods'
    * labels, as Helm charts do). `port` is the container port traffic goes to. `inCluster` uses the
    * pod's service account; otherwise `apiServer` and the bearer token `tokenSecret` are required.
+   * An endpoint that leaves is drained for at most `drainTimeoutMs` (the controller's 60 s when
+   * left out) before its backend is removed.
    */
   const kubernetes = z
     .strictObject({
@@ -340,6 +347,7 @@ function actuatorSchemas(secrets: "required" | "optional") {
       deployment: dnsSubdomain,
       service: dnsLabel.optional(),
       port: portSchema,
+      drainTimeoutMs: drainTimeoutSchema.optional(),
     })
     .superRefine((k, ctx) => {
       if (k.inCluster) {
