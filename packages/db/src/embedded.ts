@@ -86,10 +86,25 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     onError: (error) => remember(String(error)),
   });
 
-  if (firstRun) await pg.initialise();
+  // From here on the exit handler signals this server, even while it is still starting: a control
+  // plane stopped during start-up (Ctrl-C, `docker stop`) must not leave it running.
+  running.add(pg);
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= pg.stop().finally(() => running.delete(pg));
+    return stopped;
+  };
+
+  if (firstRun)
+    await pg.initialise().catch((error: unknown) => {
+      running.delete(pg);
+      throw error;
+    });
   try {
     await pg.start();
   } catch (cause) {
+    // start() fails only when the server exited; there is nothing left to stop.
+    running.delete(pg);
     throw new DbError(
       "WEIR_E_DB_START_FAILED",
       `Embedded Postgres did not start (data directory ${clusterDir}). Its last words: ${recent.join(" | ")}`,
@@ -98,18 +113,13 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
 
   const url = `postgresql://${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@127.0.0.1:${options.port}/${DATABASE_NAME}`;
-  running.add(pg);
-  await ensureDatabase(pg);
-  let stopped: Promise<void> | undefined;
-  return {
-    url,
-    port: options.port,
-    dataDir,
-    stop: () => {
-      stopped ??= pg.stop().finally(() => running.delete(pg));
-      return stopped;
-    },
-  };
+  try {
+    await ensureDatabase(pg);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, port: options.port, dataDir, stop };
 }
 
 async function ensureDatabase(pg: EmbeddedPostgres): Promise<void> {

@@ -73,14 +73,19 @@ describe("embedded Postgres when its owner exits without stopping it", () => {
    * Runs a child that starts a server, does `then`, and exits with process.exit() without calling
    * stop(). Returns the postmaster's pid and what the child printed on stderr.
    */
-  async function childThat(then: string, dataDir: string, port: number) {
+  async function childThat(then: string, dataDir: string, port: number, options: { exitWhileStarting?: boolean } = {}) {
     const embedded = resolve(import.meta.dirname, "../src/embedded.ts");
+    const pidFile = JSON.stringify(join(dataDir, "postgres", "postmaster.pid"));
+    // exitWhileStarting: exit as soon as the server says it listens, before start() has resolved.
+    const onLog = options.exitWhileStarting
+      ? `(line) => { if (line.includes("listening on")) { console.log(readFileSync(${pidFile}, "utf8").split("\\n")[0]); process.exit(0); } }`
+      : "undefined";
     const script = `
       import { readFileSync } from "node:fs";
       import { startEmbeddedPostgres } from ${JSON.stringify(embedded)};
       process.on("unhandledRejection", (e) => { console.error("unhandled:", String(e)); });
-      await startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)}, port: ${port} });
-      console.log(readFileSync(${JSON.stringify(join(dataDir, "postgres", "postmaster.pid"))}, "utf8").split("\\n")[0]);
+      await startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)}, port: ${port}, onLog: ${onLog} });
+      console.log(readFileSync(${pidFile}, "utf8").split("\\n")[0]);
       ${then}
       process.exit(0);
     `;
@@ -109,6 +114,14 @@ describe("embedded Postgres when its owner exits without stopping it", () => {
     const again = await startEmbeddedPostgres({ dataDir, port });
     cleanups.push(() => again.stop());
     expect(await query(again.url, "SELECT 1 AS one")).toEqual([{ one: 1 }]);
+  });
+
+  it("is signalled when its owner exits while it is still starting", async () => {
+    const dataDir = await tempDir();
+    const port = await freePort();
+    const { pid } = await childThat("", dataDir, port, { exitWhileStarting: true });
+    expect(pid).toBeGreaterThan(0);
+    await expectGone(pid);
   });
 
   it("rejects nothing when the process outlives its 'exit' event (as a test worker does)", async () => {
