@@ -30,27 +30,26 @@ test("[SETTINGS][TOKENS]: admin creates an enrollment token and sees the weir-ag
 
 test("[SETTINGS][TOKENS]: a token created while the list is still loading shows in it", async ({ page }) => {
   await signInAs(page);
-  // Hold the page's first read of the list until the token has been created: the read saw the
-  // database before the change, and its answer arrives after it.
-  let created!: () => void;
-  const tokenCreated = new Promise<void>((resolve) => {
-    created = resolve;
+  // Hold the page's first read of the list until the page has handled the creation (the command
+  // shows, and the refresh has been asked for in the same step): that read saw the database before
+  // the change, and its answer arrives after it.
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
   });
   let held = false;
   await page.route(/\/api\/trpc\/[^?]*enrollmentTokens\.list/, async (route) => {
     if (held) return route.continue();
     held = true;
     const before = await route.fetch();
-    await tokenCreated;
+    await released;
     await route.fulfill({ response: before });
-  });
-  page.on("response", (response) => {
-    if (response.url().includes("enrollmentTokens.create")) created();
   });
   await page.goto("/settings");
   await page.getByRole("form", { name: "Create enrollment token" }).getByLabel("Name").fill("while-loading");
   await page.getByRole("button", { name: "Create enrollment token" }).click();
   await expect(page.getByRole("status").filter({ hasText: "weir-agent --control-plane" })).toBeVisible();
   expect(held).toBe(true);
+  release();
   await expect(page.getByRole("table", { name: "Enrollment tokens" })).toContainText("while-loading");
 });

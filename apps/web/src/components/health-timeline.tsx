@@ -3,7 +3,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import type { LiveHealthEvent, PoolTick } from "@weir/config";
 import { useEffect } from "react";
-import { refetchAfterChange } from "@/lib/refresh";
+import { refetchAfterEvent } from "@/lib/refresh";
 import { useTRPC } from "@/lib/trpc";
 
 const STATE_COLORS: Record<string, string> = {
@@ -35,7 +35,7 @@ export function HealthTimeline(props: {
   useEffect(() => {
     if (lastLive === 0) return;
     const timer = setTimeout(
-      () => void refetchAfterChange(queryClient, { queryKey: trpc.metrics.healthEvents.queryKey() }),
+      () => void refetchAfterEvent(queryClient, { queryKey: trpc.metrics.healthEvents.queryKey() }),
       300,
     );
     return () => clearTimeout(timer);

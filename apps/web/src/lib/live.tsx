@@ -16,7 +16,7 @@ import {
 } from "@weir/config";
 import { createContext, type ReactNode, useContext, useEffect, useMemo, useRef, useState } from "react";
 import { io, type Socket } from "socket.io-client";
-import { refetchAfterChange } from "@/lib/refresh";
+import { refetchAfterEvent } from "@/lib/refresh";
 
 /** Per-second points kept per watched pool: the live charts' five minutes. */
 const KEEP_SECONDS = 300;
@@ -64,7 +64,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
         scaling: ["scaling", "pools"],
       };
       const routers = new Set(scopes[parsed.data.scope] ?? []);
-      void refetchAfterChange(queryClient, {
+      void refetchAfterEvent(queryClient, {
         predicate: (query) => {
           const head = query.queryKey[0];
           return Array.isArray(head) && routers.has(String(head[0]));
