@@ -43,13 +43,15 @@ export function ChartFrame(props: {
   caption?: string;
   latest?: string | undefined;
   empty?: boolean;
+  /** What the dashed box says when `empty`. */
+  emptyText?: string;
   children: ReactElement;
 }) {
   return (
     <figure className="chart" aria-label={props.title} data-latest={props.latest}>
       <figcaption className="small">{props.caption ?? props.title}</figcaption>
       {props.empty ? (
-        <p className="muted small chart-empty">No traffic in this range.</p>
+        <p className="muted small chart-empty">{props.emptyText ?? "Nothing to show in this range."}</p>
       ) : (
         <div className="chart-body">
           <ResponsiveContainer width="100%" height={180}>

@@ -65,7 +65,7 @@ export function TrafficCharts(props: { points: ChartPoint[]; thresholds?: ChartT
   const animation = { isAnimationActive: false };
   return (
     <div className="charts" data-testid="traffic-charts">
-      <ChartFrame title="Requests per second by status" empty={empty}>
+      <ChartFrame title="Requests per second by status" empty={empty} emptyText="No traffic in this range.">
         <AreaChart data={points} margin={CHART_MARGIN}>
           <CartesianGrid {...GRID} />
           {xAxis}
@@ -86,7 +86,7 @@ export function TrafficCharts(props: { points: ChartPoint[]; thresholds?: ChartT
           ))}
         </AreaChart>
       </ChartFrame>
-      <ChartFrame title="Errors (5xx and no answer), %" empty={empty}>
+      <ChartFrame title="Errors (5xx and no answer), %" empty={empty} emptyText="No traffic in this range.">
         <LineChart data={points} margin={CHART_MARGIN}>
           <CartesianGrid {...GRID} />
           {xAxis}
@@ -103,7 +103,7 @@ export function TrafficCharts(props: { points: ChartPoint[]; thresholds?: ChartT
           <Line dataKey="errorPercent" name="errors %" stroke={COLORS.s5xx} dot={false} {...animation} />
         </LineChart>
       </ChartFrame>
-      <ChartFrame title="Latency, ms" empty={empty}>
+      <ChartFrame title="Latency, ms" empty={empty} emptyText="No traffic in this range.">
         <LineChart data={points} margin={CHART_MARGIN}>
           <CartesianGrid {...GRID} />
           {xAxis}
@@ -125,6 +125,7 @@ export function TrafficCharts(props: { points: ChartPoint[]; thresholds?: ChartT
         <ChartFrame
           title="Share of requests by version, %"
           empty={empty}
+          emptyText="No traffic in this range."
           latest={JSON.stringify(points[points.length - 1]?.shares ?? {})}
         >
           <AreaChart data={shareRows} margin={CHART_MARGIN}>

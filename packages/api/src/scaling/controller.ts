@@ -89,7 +89,8 @@ const STOP_GIVE_UP_MS = 10 * 60_000;
  * - process: the rule's agent starts processes (`process:start` over the agent link); each one
  *   that accepts connections is added to the pool (origin autoscaler). Scale-down drains the newest
  *   backends, removes each once agents run the draining config and report no request in flight on
- *   it (or after the actuator's `drainTimeoutMs`, else the controller's), and stops its process once agents run the config without it.
+ *   it (or after the actuator's `drainTimeoutMs`, else the controller's), and stops its process
+ *   once agents run the config without it.
  * - kubernetes: the Deployment's replicas through its scale subresource; its ready endpoints are
  *   kept in the pool (origin discovery), a vanished one drained before it is removed.
  * - webhook: the desired count POSTed to the receiver (signed); the receiver adds the backends.
@@ -161,7 +162,7 @@ export function startScalingController(options: ScalingControllerOptions): Scali
     const idle: string[] = [];
     const late: string[] = [];
     // The rule's own limit where its actuator has one, else the controller's.
-    const timeoutMs = ("drainTimeoutMs" in spec.actuator ? spec.actuator.drainTimeoutMs : undefined) ?? drainTimeoutMs;
+    const timeoutMs = (spec.actuator.kind !== "webhook" ? spec.actuator.drainTimeoutMs : undefined) ?? drainTimeoutMs;
     for (const b of draining) {
       const meta = managedMeta(b);
       const since = meta?.drainingSince ?? b.updatedAt.getTime();

@@ -332,10 +332,10 @@ describe("the scaling controller", () => {
         agent: "edge",
         commandTemplate: "node backend.mjs --port {port}",
         portRange: { from: 41_000, to: 41_099 },
-        drainTimeoutMs: 500,
+        drainTimeoutMs: 1_000,
       },
     });
-    // The controller's own limit (10 s in these tests) is not what applies: the rule's 0.5 s is.
+    // The controller's own limit (10 s in these tests) is not what applies: the rule's 1 s is.
     controller({ ...live.source, sendToAgent: agent.send, onProcessExit: noExits });
     live.data.rps = 100;
     await eventually(async () => (await api.db.backend.count({ where: { poolId: pool.id } })) === 2, "two backends");
@@ -346,7 +346,7 @@ describe("the scaling controller", () => {
     }, "the drained backend removed");
     const drain = await api.db.auditEvent.findFirst({ where: { targetId: rule.id, action: "scaling.scale_down" } });
     expect(drain).not.toBeNull();
-    expect(removedAt.after).toMatchObject({ reason: "drain timeout: still busy after 500 ms" });
+    expect(removedAt.after).toMatchObject({ reason: "drain timeout: still busy after 1000 ms" });
     expect(removedAt.at.getTime() - (drain?.at.getTime() ?? 0)).toBeLessThan(10_000);
     expect(await api.db.backend.count({ where: { poolId: pool.id } })).toBe(1);
   });

@@ -172,7 +172,7 @@ describe("scaling rule schema", () => {
       "a drain timeout over an hour",
       { actuator: { ...processRule.actuator, drainTimeoutMs: 4_000_000 } },
       "actuator.drainTimeoutMs",
-      "must be 0 to 3600000 ms (0 to 1 h)",
+      "must be 1000 to 3600000 ms (1 s to 1 h)",
     ],
     [
       "kubernetes out of cluster without an API server",

@@ -254,15 +254,16 @@ function ms(min: number, max: number, range: string) {
 }
 
 /** How long a backend being removed may stay draining while requests are in flight on it. */
-const drainTimeoutSchema = ms(0, 3_600_000, "0 to 1 h");
+// At least a second: agents must apply the draining config before in-flight requests can finish.
+const drainTimeoutSchema = ms(1_000, 3_600_000, "1 s to 1 h");
 
 /**
  * Backends as processes on one agent's host: the agent starts each from `commandTemplate` on a free
  * port of `portRange` (bound on `host`), waits until it accepts TCP connections for at most
  * `startupTimeoutMs`, and stops it with SIGTERM, then SIGKILL after `stopGraceMs`. A backend
  * being removed is drained first, for at most `drainTimeoutMs` (the controller's 60 s when left
- * out) while requests are still in flight on it. `versionLabel` labels the started backends (and fills `{version}`) when the rule itself is not
- * scoped to a version.
+ * out) while requests are still in flight on it. `versionLabel` labels the started backends (and
+ * fills `{version}`) when the rule itself is not scoped to a version.
  */
 export const processActuatorSchema = z
   .strictObject({
