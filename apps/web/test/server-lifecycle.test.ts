@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, startTestPostgres, type TestPostgres } from "@weir/db/testing";
+import { freePort, isAlive, startTestPostgres, type TestPostgres } from "@weir/db/testing";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   assertBuilt,
@@ -21,15 +21,6 @@ afterEach(async () => {
 beforeAll(assertBuilt);
 
 const startServer = (env: Record<string, string>) => startProcess(env, cleanups);
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function tempDataDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "weir-web-"));

@@ -205,7 +205,8 @@ async function readPostmasterPid(clusterDir: string): Promise<number | undefined
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

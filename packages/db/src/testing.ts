@@ -7,6 +7,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RunningPostgres, startEmbeddedPostgres } from "./embedded";
+
+export { isAlive } from "./embedded";
+
 import { applyMigrations } from "./migrate/apply";
 import { findPrismaDir } from "./paths";
 

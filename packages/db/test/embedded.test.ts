@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase, startEmbeddedPostgres } from "../src/index";
-import { freePort, startTestPostgres } from "../src/testing";
+import { freePort, isAlive, startTestPostgres } from "../src/testing";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -136,15 +136,6 @@ describe("embedded Postgres when its owner exits without stopping it", () => {
     await expectGone(pid);
   });
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("DATABASE_URL", () => {
   it("is used as given, and no embedded server is started", async () => {
