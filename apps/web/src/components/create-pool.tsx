@@ -1,12 +1,11 @@
 "use client";
 
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation } from "@tanstack/react-query";
 import { algorithmNames } from "@weir/config";
 import { createListenerInputSchema, createPoolInputSchema } from "@weir/config/api";
-import { useRouter } from "next/navigation";
-import { type FormEvent, useState } from "react";
-import { refetchAfterChange } from "@/lib/refresh";
+import { useState } from "react";
 import { useTRPC } from "@/lib/trpc";
+import { useCreateSubmit } from "./form-footer";
 
 /**
  * New pool: a name, an algorithm and, optionally, a port on which the agents open a listener
@@ -15,13 +14,10 @@ import { useTRPC } from "@/lib/trpc";
  */
 export function CreatePool() {
   const trpc = useTRPC();
-  const router = useRouter();
-  const queryClient = useQueryClient();
   const [open, setOpen] = useState(false);
   const [name, setName] = useState("");
   const [algorithm, setAlgorithm] = useState<string>("weighted_round_robin");
   const [port, setPort] = useState("");
-  const [error, setError] = useState<string | null>(null);
   const createPool = useMutation(trpc.pools.create.mutationOptions());
   const createListener = useMutation(trpc.listeners.create.mutationOptions());
 
@@ -32,20 +28,12 @@ export function CreatePool() {
   const fieldError = (field: string) =>
     (field === "port" ? listenerCheck : poolCheck)?.error?.issues.find((i) => i.path[0] === field)?.message;
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (!poolCheck.success || (listenerCheck && !listenerCheck.success)) return;
-    setError(null);
-    try {
-      const pool = await createPool.mutateAsync(poolCheck.data as never);
-      if (port !== "")
-        await createListener.mutateAsync({ name: `${name}-http`, port: Number(port), defaultPoolId: pool.item.id });
-      await refetchAfterChange(queryClient);
-      router.push(`/pools/${pool.item.name}`);
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  };
+  const { submit, error } = useCreateSubmit(poolCheck.success && (listenerCheck?.success ?? true), async () => {
+    const pool = await createPool.mutateAsync(poolCheck.data as never);
+    if (port !== "")
+      await createListener.mutateAsync({ name: `${name}-http`, port: Number(port), defaultPoolId: pool.item.id });
+    return `/pools/${pool.item.name}`;
+  });
 
   if (!open)
     return (

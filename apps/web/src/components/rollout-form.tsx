@@ -1,12 +1,10 @@
 "use client";
 
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation } from "@tanstack/react-query";
 import { createRolloutInputSchema } from "@weir/config/api";
-import { useRouter } from "next/navigation";
-import { type FormEvent, useState } from "react";
-import { refetchAfterChange } from "@/lib/refresh";
+import { useState } from "react";
 import { useTRPC } from "@/lib/trpc";
-import { FormFooter, issuesOf } from "./form-footer";
+import { FormFooter, issuesOf, useCreateSubmit } from "./form-footer";
 
 /**
  * A new rollout of a pool: canary (weights with a pause after each, analysis along the way) or
@@ -16,8 +14,6 @@ import { FormFooter, issuesOf } from "./form-footer";
  */
 export function RolloutForm(props: { poolId: string; versions: string[]; onCancel: () => void }) {
   const trpc = useTRPC();
-  const router = useRouter();
-  const queryClient = useQueryClient();
   const [strategy, setStrategy] = useState<"canary" | "blue_green">("canary");
   const [stableVersion, setStable] = useState(props.versions[0] ?? "v1");
   const [newVersion, setNew] = useState(props.versions.find((v) => v !== props.versions[0]) ?? "v2");
@@ -29,7 +25,6 @@ export function RolloutForm(props: { poolId: string; versions: string[]; onCance
   const [maxP95, setMaxP95] = useState("");
   const [minRequests, setMinRequests] = useState("100");
   const [intervalSeconds, setInterval_] = useState("5");
-  const [error, setError] = useState<string | null>(null);
   const create = useMutation(trpc.rollouts.create.mutationOptions());
   const start = useMutation(trpc.rollouts.start.mutationOptions());
 
@@ -79,19 +74,11 @@ export function RolloutForm(props: { poolId: string; versions: string[]; onCance
   const check = createRolloutInputSchema.safeParse(input);
   const problems = issuesOf(check.error, "rollout");
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (!check.success) return;
-    setError(null);
-    try {
-      const created = await create.mutateAsync(input as never);
-      await start.mutateAsync({ id: created.id });
-      await refetchAfterChange(queryClient);
-      router.push(`/rollouts/${created.id}`);
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  };
+  const { submit, error } = useCreateSubmit(check.success, async () => {
+    const created = await create.mutateAsync(input as never);
+    await start.mutateAsync({ id: created.id });
+    return `/rollouts/${created.id}`;
+  });
 
   const versionSelect = (label: string, value: string, set: (v: string) => void) => (
     <label>

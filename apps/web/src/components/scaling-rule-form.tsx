@@ -1,12 +1,10 @@
 "use client";
 
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation } from "@tanstack/react-query";
 import { createScalingRuleInputSchema, SCALING_METRIC_TYPES } from "@weir/config/api";
-import { useRouter } from "next/navigation";
-import { type FormEvent, useState } from "react";
-import { refetchAfterChange } from "@/lib/refresh";
+import { useState } from "react";
 import { useTRPC } from "@/lib/trpc";
-import { FormFooter, issuesOf } from "./form-footer";
+import { FormFooter, issuesOf, useCreateSubmit } from "./form-footer";
 
 const METRIC_LABELS: Record<(typeof SCALING_METRIC_TYPES)[number], string> = {
   rps_per_backend: "requests/s per backend",
@@ -21,8 +19,6 @@ const METRIC_LABELS: Record<(typeof SCALING_METRIC_TYPES)[number], string> = {
  */
 export function ScalingRuleForm(props: { poolId: string; poolName: string; versions: string[]; onCancel: () => void }) {
   const trpc = useTRPC();
-  const router = useRouter();
-  const queryClient = useQueryClient();
   const [name, setName] = useState(`${props.poolName}-autoscale`);
   const [version, setVersion] = useState("");
   const [metric, setMetric] = useState<(typeof SCALING_METRIC_TYPES)[number]>("rps_per_backend");
@@ -40,7 +36,6 @@ export function ScalingRuleForm(props: { poolId: string; poolName: string; versi
   const [namespace, setNamespace] = useState("default");
   const [deployment, setDeployment] = useState("");
   const [containerPort, setContainerPort] = useState("8080");
-  const [error, setError] = useState<string | null>(null);
   const create = useMutation(trpc.scaling.create.mutationOptions());
 
   const [from, to] = ports.split("-").map((p) => Number(p.trim()));
@@ -64,18 +59,10 @@ export function ScalingRuleForm(props: { poolId: string; poolName: string; versi
   const check = createScalingRuleInputSchema.safeParse(input);
   const problems = issuesOf(check.error, "rule");
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (!check.success) return;
-    setError(null);
-    try {
-      const created = await create.mutateAsync(input as never);
-      await refetchAfterChange(queryClient);
-      router.push(`/scaling/${created.id}`);
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  };
+  const { submit, error } = useCreateSubmit(check.success, async () => {
+    const created = await create.mutateAsync(input as never);
+    return `/scaling/${created.id}`;
+  });
 
   const text = (label: string, value: string, set: (v: string) => void, type = "text") => (
     <label>
