@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { CreatePool } from "@/components/create-pool";
 import { DemoTraffic } from "@/components/demo-traffic";
+import { QueryState } from "@/components/query-state";
 import { useLive } from "@/lib/live";
 import { formatMs, formatPercent, formatRate } from "@/lib/points";
 import { useSession } from "@/lib/session";
@@ -47,12 +48,7 @@ export default function OverviewPage() {
         <h1 id="pools-heading">Pools</h1>
         {canEdit && <CreatePool />}
       </div>
-      {pools.isPending && <p className="muted">Loading pools…</p>}
-      {pools.isError && (
-        <p role="alert" className="error">
-          Could not load pools: {pools.error.message}
-        </p>
-      )}
+      <QueryState query={pools} loading="Loading pools…" failedPrefix="Could not load pools: " />
       {pools.data?.length === 0 && <p className="muted">No pools yet.</p>}
       {pools.data && pools.data.length > 0 && (
         <div className="table-wrap">

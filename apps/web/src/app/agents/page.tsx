@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import { QueryState } from "@/components/query-state";
 import { useTRPC } from "@/lib/trpc";
 
 export default function AgentsPage() {
@@ -11,12 +12,7 @@ export default function AgentsPage() {
   return (
     <section aria-labelledby="agents-heading">
       <h1 id="agents-heading">Agents</h1>
-      {agents.isPending && <p className="muted">Loading agents…</p>}
-      {agents.isError && (
-        <p role="alert" className="error">
-          {agents.error.message}
-        </p>
-      )}
+      <QueryState query={agents} loading="Loading agents…" />
       {agents.data?.length === 0 && (
         <p className="muted">
           No agent has joined yet. Create an enrollment token in Settings; it shows the <code>weir-agent</code> command

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSearchParams } from "next/navigation";
 import { Suspense, useState } from "react";
 import { AuditLog } from "@/components/audit-log";
+import { QueryState } from "@/components/query-state";
 import { refetchAfterChange } from "@/lib/refresh";
 import { useSession } from "@/lib/session";
 import { useTRPC } from "@/lib/trpc";
@@ -48,12 +49,7 @@ function History() {
     <section aria-labelledby="history-heading">
       <h1 id="history-heading">History</h1>
       {notice && <p role="status">{notice}</p>}
-      {versions.isPending && <p className="muted">Loading history…</p>}
-      {versions.isError && (
-        <p role="alert" className="error">
-          {versions.error.message}
-        </p>
-      )}
+      <QueryState query={versions} loading="Loading history…" />
       <div className="split">
         <table className="table" aria-label="Config versions">
           <thead>

@@ -2,6 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { QueryState } from "@/components/query-state";
 import { useTRPC } from "@/lib/trpc";
 
 export default function RolloutsPage() {
@@ -10,12 +11,7 @@ export default function RolloutsPage() {
   return (
     <section aria-labelledby="rollouts-heading">
       <h1 id="rollouts-heading">Rollouts</h1>
-      {rollouts.isPending && <p className="muted">Loading rollouts…</p>}
-      {rollouts.isError && (
-        <p role="alert" className="error">
-          {rollouts.error.message}
-        </p>
-      )}
+      <QueryState query={rollouts} loading="Loading rollouts…" />
       {rollouts.data?.length === 0 && (
         <p className="muted">No rollout yet. Start one from a pool's page (it needs backends of two versions).</p>
       )}
