@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type EngineConfig, parseEngineConfig } from "@weir/config";
 
 /** What the agent keeps on disk: the last config it applied, as it received it. */
 export interface StoredSnapshot {
@@ -48,10 +47,11 @@ export class SnapshotStore {
   }
 
   /**
-   * The stored snapshot, validated; `undefined` when there is none. A snapshot that no longer
-   * parses (written by another version, edited by hand) is reported, not served.
+   * The stored snapshot as written; `undefined` when there is none. The engine validates the
+   * config when it applies it, so one that no longer parses (written by another version, edited by
+   * hand) is reported, not served.
    */
-  async load(): Promise<{ version: number; config: EngineConfig; raw: unknown } | undefined> {
+  async load(): Promise<{ version: number; raw: unknown } | undefined> {
     let text: string;
     try {
       text = await readFile(this.path, "utf8");
@@ -65,6 +65,6 @@ export class SnapshotStore {
     } catch (error) {
       throw new Error(`${this.path}: not valid JSON (${(error as Error).message})`);
     }
-    return { version: stored.version, config: parseEngineConfig(stored.config), raw: stored.config };
+    return { version: stored.version, raw: stored.config };
   }
 }

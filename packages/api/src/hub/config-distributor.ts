@@ -61,7 +61,9 @@ export class ConfigDistributor {
   }
 
   private async loadAndPush(): Promise<void> {
+    // Only a newer version is read: the safety poll mostly finds none, and the snapshot is large.
     const row = await this.db.configVersion.findFirst({
+      where: this.latest === undefined ? {} : { number: { gt: this.latest.number } },
       orderBy: { number: "desc" },
       select: { number: true, snapshot: true },
     });

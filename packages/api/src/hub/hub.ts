@@ -127,36 +127,34 @@ export function createHub(options: HubOptions): Hub {
       latestVersion: latest,
     };
   };
-  let agentsChangedTimer: NodeJS.Timeout | undefined;
-  const onAgentsChanged = () => {
-    // Coalesced: an ack storm after a push is one refresh and one browser notification.
-    if (agentsChangedTimer !== undefined) return;
-    agentsChangedTimer = setTimeout(() => {
-      agentsChangedTimer = undefined;
-      live.emit("invalidate", { scope: "agents" });
-      void refreshAgentCounts().catch(() => {});
-    }, 100);
+  // Coalesced notifications: a burst of changes is one browser notification per interval.
+  const coalescers: Array<{ cancel(): void }> = [];
+  const coalesce = (ms: number, fire: () => void) => {
+    let timer: NodeJS.Timeout | undefined;
+    const c = {
+      trigger: () => {
+        if (timer !== undefined) return;
+        timer = setTimeout(() => {
+          timer = undefined;
+          fire();
+        }, ms);
+      },
+      cancel: () => {
+        if (timer !== undefined) clearTimeout(timer);
+      },
+    };
+    coalescers.push(c);
+    return c.trigger;
   };
-
-  let rolloutTimer: NodeJS.Timeout | undefined;
-  const onRolloutChanged = () => {
-    // A rollout ticking every second changes its row often: one browser notification per 250 ms.
-    if (rolloutTimer !== undefined) return;
-    rolloutTimer = setTimeout(() => {
-      rolloutTimer = undefined;
-      live.emit("invalidate", { scope: "rollouts" });
-    }, 250);
-  };
-
-  let scalingTimer: NodeJS.Timeout | undefined;
-  const onScalingChanged = () => {
-    // The autoscaler writes a decision a second per rule at most: one notification per 250 ms.
-    if (scalingTimer !== undefined) return;
-    scalingTimer = setTimeout(() => {
-      scalingTimer = undefined;
-      live.emit("invalidate", { scope: "scaling" });
-    }, 250);
-  };
+  // An ack storm after a push is one refresh and one notification.
+  const onAgentsChanged = coalesce(100, () => {
+    live.emit("invalidate", { scope: "agents" });
+    void refreshAgentCounts().catch(() => {});
+  });
+  // A rollout ticking every second changes its row often.
+  const onRolloutChanged = coalesce(250, () => live.emit("invalidate", { scope: "rollouts" }));
+  // The autoscaler writes a decision a second per rule at most.
+  const onScalingChanged = coalesce(250, () => live.emit("invalidate", { scope: "scaling" }));
 
   distributor.onNewVersion((latest: LatestVersion) => {
     aggregator.setKnownPools(knownPools(latest.snapshot));
@@ -333,9 +331,7 @@ export function createHub(options: HubOptions): Hub {
     async close() {
       closed = true;
       if (tickTimer !== undefined) clearTimeout(tickTimer);
-      if (agentsChangedTimer !== undefined) clearTimeout(agentsChangedTimer);
-      if (rolloutTimer !== undefined) clearTimeout(rolloutTimer);
-      if (scalingTimer !== undefined) clearTimeout(scalingTimer);
+      for (const c of coalescers) c.cancel();
       clearInterval(poll);
       clearInterval(seenTimer);
       await listener.close();

@@ -68,7 +68,16 @@ export class SeriesAccumulator {
     this.retries += other.retries;
     this.ejections += other.ejections;
     this.active += other.active;
-    this.addLatency(other.histogram());
+    // Bucket by bucket: both sides hold the same dense layout, no sparse snapshot in between.
+    const theirs = other.counts;
+    if (theirs === undefined || other.count === 0) return;
+    if (this.counts === undefined) this.counts = new Float64Array(HISTOGRAM_BUCKETS);
+    const counts = this.counts;
+    for (let i = 0; i < theirs.length; i++) counts[i] = (counts[i] ?? 0) + (theirs[i] ?? 0);
+    this.count += other.count;
+    this.sum += other.sum;
+    if (other.min < this.min) this.min = other.min;
+    if (other.max > this.max) this.max = other.max;
   }
 
   /** The value (µs) at quantile q, from the merged histogram; undefined when empty. */
