@@ -149,10 +149,11 @@ export function startScalingController(options: ScalingControllerOptions): Scali
     }
     const now = clock();
     const ref: RuleRef = { id, name: row.name, poolId: row.poolId, poolName: row.pool.name, policies: spec.policies };
+    const state = readRuleState(row.controllerState);
     await progressDrains(row, spec, ref, now);
-    await progressStops(row, readRuleState(row.controllerState), now);
+    await progressStops(row, state, now);
     if (!spec.enabled || busy.has(id)) return;
-    await evaluate(row, spec, readRuleState(row.controllerState), ref, now);
+    await evaluate(row, spec, state, ref, now);
   };
 
   /** Removes the rule's draining backends that are idle (or past the drain timeout). */

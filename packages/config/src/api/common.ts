@@ -62,3 +62,9 @@ export const pageInputSchema = z.strictObject({
 export function pageOf<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 }
+
+/** Whole milliseconds in [min, max], with the bounds in the message so a typo is easy to see. */
+export function durationMs(min: number, max: number, range: string) {
+  const message = `must be ${min} to ${max} ms (${range})`;
+  return z.int("must be a whole number of milliseconds").min(min, message).max(max, message);
+}

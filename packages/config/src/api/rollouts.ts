@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { trafficSplitSchema } from "../dataplane/schema";
-import { idSchema } from "./common";
+import { durationMs, idSchema } from "./common";
 import { versionLabelSchema } from "./pools";
 
 /**
@@ -39,12 +39,6 @@ export const MAX_CANARY_STEPS = 64;
 const SECOND = 1_000;
 const DAY = 86_400_000;
 const WEEK = 7 * DAY;
-
-/** Whole milliseconds in [min, max], with the bounds in the message so a typo is easy to see. */
-function duration(min: number, max: number, range: string) {
-  const message = `must be ${min} to ${max} ms (${range})`;
-  return z.int("must be a whole number of milliseconds").min(min, message).max(max, message);
-}
 
 /**
  * An object with exactly one of the given keys, as Argo writes steps (`- setWeight: 20`,
@@ -105,8 +99,8 @@ export type RolloutMatch = z.output<typeof rolloutMatchSchema>;
 export const canaryStepSchema = exactlyOneOf(
   {
     setWeight: z.int("must be a whole percent").min(0, "must be 0 to 100").max(100, "must be 0 to 100"),
-    pause: z.strictObject({ durationMs: duration(SECOND, WEEK, "1 s to 7 days").optional() }),
-    analysis: z.strictObject({ windowMs: duration(SECOND, DAY, "1 s to 24 h") }),
+    pause: z.strictObject({ durationMs: durationMs(SECOND, WEEK, "1 s to 7 days").optional() }),
+    analysis: z.strictObject({ windowMs: durationMs(SECOND, DAY, "1 s to 24 h") }),
   },
   "a step",
 );
@@ -146,8 +140,8 @@ export const canaryStepsSchema = z
  */
 export const blueGreenSchema = z.strictObject({
   previewMatch: rolloutMatchSchema,
-  autoPromoteAfterMs: duration(SECOND, WEEK, "1 s to 7 days").optional(),
-  holdMs: duration(0, WEEK, "0 to 7 days").default(300_000),
+  autoPromoteAfterMs: durationMs(SECOND, WEEK, "1 s to 7 days").optional(),
+  holdMs: durationMs(0, WEEK, "0 to 7 days").default(300_000),
 });
 export type BlueGreenSettings = z.output<typeof blueGreenSchema>;
 
@@ -185,8 +179,8 @@ export const analysisThresholdsSchema = z
       .optional(),
     minRequests: z.int("must be a whole number").min(1, "must be at least 1").max(1_000_000_000).default(100),
     failureLimit: z.int("must be a whole number").min(1, "must be 1 to 1000").max(1000, "must be 1 to 1000").default(3),
-    intervalMs: duration(SECOND, 3_600_000, "1 s to 1 h").default(5_000),
-    windowMs: duration(SECOND, DAY, "1 s to 24 h").default(30_000),
+    intervalMs: durationMs(SECOND, 3_600_000, "1 s to 1 h").default(5_000),
+    windowMs: durationMs(SECOND, DAY, "1 s to 24 h").default(30_000),
   })
   .superRefine((t, ctx) => {
     if (t.windowMs < t.intervalMs) {

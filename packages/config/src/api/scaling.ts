@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { idSchema, nameSchema, rowVersionSchema } from "./common";
+import { agentNameSchema } from "../wire/agent";
+import { durationMs, idSchema, nameSchema, rowVersionSchema } from "./common";
 import { hostSchema, portSchema, versionLabelSchema } from "./pools";
 
 /**
@@ -241,21 +242,9 @@ export function renderCommand(
 export const ACTUATOR_KINDS = ["process", "kubernetes", "webhook"] as const;
 export type ActuatorKind = (typeof ACTUATOR_KINDS)[number];
 
-/** An agent's name, as the wire protocol's `agentName` (wire/agent.ts) validates it. */
-const agentNameSchema = z
-  .string()
-  .min(1, "must not be empty")
-  .max(63, "must be at most 63 characters")
-  .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/, "must be lower-case letters, digits, '.' and '-'");
-
-function ms(min: number, max: number, range: string) {
-  const message = `must be ${min} to ${max} ms (${range})`;
-  return z.int("must be a whole number of milliseconds").min(min, message).max(max, message);
-}
-
 /** How long a backend being removed may stay draining while requests are in flight on it. */
 // At least a second: agents must apply the draining config before in-flight requests can finish.
-const drainTimeoutSchema = ms(1_000, 3_600_000, "1 s to 1 h");
+const drainTimeoutSchema = durationMs(1_000, 3_600_000, "1 s to 1 h");
 
 /**
  * Backends as processes on one agent's host: the agent starts each from `commandTemplate` on a free
@@ -279,8 +268,8 @@ export const processActuatorSchema = z
     portRange: z.strictObject({ from: portSchema, to: portSchema }),
     host: hostSchema.default("127.0.0.1"),
     versionLabel: versionLabelSchema.optional(),
-    startupTimeoutMs: ms(100, 600_000, "0.1 s to 10 min").default(30_000),
-    stopGraceMs: ms(0, 600_000, "0 to 10 min").default(10_000),
+    startupTimeoutMs: durationMs(100, 600_000, "0.1 s to 10 min").default(30_000),
+    stopGraceMs: durationMs(0, 600_000, "0 to 10 min").default(10_000),
     drainTimeoutMs: drainTimeoutSchema.optional(),
   })
   .superRefine((p, ctx) => {
@@ -390,7 +379,7 @@ function actuatorSchemas(secrets: "required" | "optional") {
     kind: z.literal("webhook"),
     url: httpUrl("receiver"),
     secret: secretText(16, 512),
-    timeoutMs: ms(100, 60_000, "0.1 to 60 s").default(5_000),
+    timeoutMs: durationMs(100, 60_000, "0.1 to 60 s").default(5_000),
     retries: z.int("must be a whole number").min(0, "must be 0 to 10").max(10, "must be 0 to 10").default(3),
   });
 

@@ -15,7 +15,8 @@ export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [1];
 /** Namespace the agents connect to. */
 export const AGENTS_NAMESPACE = "/agents";
 
-const agentName = z
+/** An agent's name: a DNS-like label, as agents register and scaling rules name them. */
+export const agentNameSchema = z
   .string()
   .min(1, "must not be empty")
   .max(63, "must be at most 63 characters")
@@ -63,7 +64,7 @@ export function selectorMatches(selector: Readonly<Record<string, string>>, labe
 /** Socket.IO handshake `auth` of an agent. The token is checked against its hash and never logged. */
 export const agentHandshakeSchema = z.strictObject({
   token: z.string().min(1, "is required").max(256),
-  name: agentName,
+  name: agentNameSchema,
   labels: agentLabelsSchema.default({}),
   softwareVersion: z.string().min(1).max(64),
   protocolVersion: z.int().min(0),

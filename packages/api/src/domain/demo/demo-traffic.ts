@@ -1,17 +1,11 @@
-import type { DemoTraffic } from "@weir/config/api";
-import { z } from "zod";
+import { type DemoTraffic, demoTrafficSchema } from "@weir/config/api";
 import { apiError } from "../../errors";
 
 /** Where `npm start` runs the demo traffic generator's control endpoint (WEIR_DEMO_TRAFFIC_CONTROL). */
 export const DEFAULT_DEMO_TRAFFIC_CONTROL = "127.0.0.1:9199";
 
-const statsSchema = z.object({
-  rate: z.number(),
-  sent: z.number(),
-  inFlight: z.number(),
-  skipped: z.number(),
-  byStatus: z.record(z.string(), z.number()),
-});
+/** What the generator answers: the DTO without where the control plane reached it. */
+const statsSchema = demoTrafficSchema.omit({ control: true });
 
 /**
  * The demo traffic generator (apps/demo/src/traffic.ts) through its control endpoint: `GET /` for
