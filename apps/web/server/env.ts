@@ -1,3 +1,4 @@
+import { DEFAULT_DEMO_TRAFFIC_CONTROL } from "@weir/api";
 import { databaseEnvSchema, parseEnvOrExit } from "@weir/db";
 import { z } from "zod";
 
@@ -36,7 +37,7 @@ export const envSchema = databaseEnvSchema.extend({
   WEIR_DEMO_TRAFFIC_CONTROL: z
     .string()
     .regex(/^[^:\s/]+:\d{1,5}$/, "must be host:port, e.g. 127.0.0.1:9199")
-    .default("127.0.0.1:9199"),
+    .default(DEFAULT_DEMO_TRAFFIC_CONTROL),
   /** Behind a load balancer: take the client address and scheme from X-Forwarded-For/Proto. */
   WEIR_TRUST_PROXY: flag.default(false),
   /** Keep 10-second metric rollups this many hours, and 5-minute ones this many days. */

@@ -5,7 +5,7 @@ import { algorithmNames } from "@weir/config";
 import { createListenerInputSchema, createPoolInputSchema } from "@weir/config/api";
 import { useState } from "react";
 import { useTRPC } from "@/lib/trpc";
-import { useCreateSubmit } from "./form-footer";
+import { FormFooter, useCreateSubmit } from "./form-footer";
 
 /**
  * New pool: a name, an algorithm and, optionally, a port on which the agents open a listener
@@ -64,17 +64,13 @@ export function CreatePool() {
         <input type="number" value={port} onChange={(e) => setPort(e.target.value)} placeholder="8081" />
         {fieldError("port") && <span className="error small">{fieldError("port")}</span>}
       </label>
-      <button type="submit" className="primary" disabled={createPool.isPending || createListener.isPending}>
-        Create pool
-      </button>
-      <button type="button" className="small-button" onClick={() => setOpen(false)}>
-        Cancel
-      </button>
-      {error && (
-        <span role="alert" className="error">
-          {error}
-        </span>
-      )}
+      <FormFooter
+        submitLabel="Create pool"
+        disabled={createPool.isPending || createListener.isPending}
+        onCancel={() => setOpen(false)}
+        problems={[]}
+        error={error}
+      />
     </form>
   );
 }

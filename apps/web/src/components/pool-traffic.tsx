@@ -45,10 +45,16 @@ export function PoolTraffic(props: {
     }),
     enabled: range !== "live",
   });
-  const points =
-    range === "live"
-      ? pointsFromTicks(props.ticks, backendId || undefined)
-      : pointsFromSeries(series.data ?? [], chosen.resolution);
+  // Rebuilt when their source changes, not on every render of the page (once a second when live).
+  const ticks = range === "live" ? props.ticks : undefined;
+  const stored = range === "live" ? undefined : series.data;
+  const points = useMemo(
+    () =>
+      ticks !== undefined
+        ? pointsFromTicks(ticks, backendId || undefined)
+        : pointsFromSeries(stored ?? [], chosen.resolution),
+    [ticks, stored, backendId, chosen.resolution],
+  );
 
   return (
     <section aria-label="Traffic" className="panel spaced">
@@ -87,7 +93,7 @@ export function PoolTraffic(props: {
       {range === "live" && props.ticks.length === 0 && (
         <p className="muted small">Waiting for the first seconds of live data…</p>
       )}
-      <TrafficCharts points={points} thresholds={props.thresholds} live={range === "live"} />
+      <TrafficCharts points={points} thresholds={props.thresholds} />
     </section>
   );
 }

@@ -2,6 +2,7 @@
 
 import type { PoolTick } from "@weir/config";
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
+import { sumPoints } from "@/lib/points";
 import { AXIS_TICK, CHART_MARGIN, ChartFrame, GRID, timeAxis, tooltipTime } from "./chart-parts";
 
 /** Seconds summed per chart point: single seconds at a few requests are noise. */
@@ -19,20 +20,8 @@ interface Row {
 /** Stable vs new over the live window: success rate, p95 and the new version's share of requests. */
 function rows(ticks: readonly PoolTick[], stable: string, next: string): Row[] {
   return ticks.map((tick, i) => {
-    const recent = ticks.slice(Math.max(0, i - SMOOTH + 1), i + 1);
-    const sum = (version: string) => {
-      let requests = 0;
-      let failed = 0;
-      let p95: number | null = null;
-      for (const t of recent) {
-        const p = t.versions.find((v) => v.version === version)?.point;
-        if (p === undefined) continue;
-        requests += p.requests;
-        failed += p.s5xx + p.errors;
-        if (p.p95Ms !== null) p95 = Math.max(p95 ?? 0, p.p95Ms);
-      }
-      return { requests, failed, p95 };
-    };
+    const sum = (version: string) =>
+      sumPoints(ticks, i - SMOOTH + 1, i + 1, (t) => t.versions.find((v) => v.version === version)?.point);
     const s = sum(stable);
     const n = sum(next);
     const total = s.requests + n.requests;

@@ -37,10 +37,11 @@ export function SplitSlider(props: {
   const stable = props.split?.stableVersion ?? versions[0] ?? "v1";
   const canary = props.split?.canaryVersion ?? versions.find((version) => version !== stable) ?? "";
   // Without a split, traffic follows the weights across every version: show that share.
-  const active = props.backends.filter((backend) => backend.state === "active");
-  const totalWeight = active.reduce((sum, b) => sum + b.weight, 0);
-  const canaryWeight = active.filter((b) => b.versionLabel === canary).reduce((sum, b) => sum + b.weight, 0);
-  const byWeight = totalWeight === 0 ? 0 : Math.round((100 * canaryWeight) / totalWeight);
+  const serving = props.backends.filter((backend) => backend.state === "active");
+  const weightOf = (version: string) =>
+    serving.filter((backend) => backend.versionLabel === version).reduce((sum, b) => sum + b.weight, 0);
+  const totalWeight = serving.reduce((sum, b) => sum + b.weight, 0);
+  const byWeight = totalWeight === 0 ? 0 : Math.round((100 * weightOf(canary)) / totalWeight);
   const applied = props.split?.canaryPercent ?? byWeight;
   const [draft, setDraft] = useState<number | null>(null);
   const percent = draft ?? applied;
@@ -70,9 +71,6 @@ export function SplitSlider(props: {
     setDraft(null);
   };
 
-  const serving = props.backends.filter((backend) => backend.state === "active");
-  const weightOf = (version: string) =>
-    serving.filter((backend) => backend.versionLabel === version).reduce((sum, b) => sum + b.weight, 0);
   const share = (backend: Backend) => {
     if (backend.state !== "active") return 0;
     if (unsplit) return totalWeight === 0 ? 0 : (100 * backend.weight) / totalWeight;

@@ -1,5 +1,6 @@
 "use client";
 
+import { memo } from "react";
 import {
   Area,
   AreaChart,
@@ -55,7 +56,10 @@ const VERSION_COLORS = ["#5b8def", "#2e9e5b", "#d49b1d", "#8e44ad", "#d64545", "
  * percentage, latency percentiles, and (when versions are known) each version's share of the
  * requests, which is where a canary's traffic moving is seen.
  */
-export function TrafficCharts(props: { points: ChartPoint[]; thresholds?: ChartThresholds; live?: boolean }) {
+export const TrafficCharts = memo(function TrafficCharts(props: {
+  points: ChartPoint[];
+  thresholds?: ChartThresholds;
+}) {
   const { points } = props;
   const span = points.length > 1 ? (points[points.length - 1]?.at ?? 0) - (points[0]?.at ?? 0) : 0;
   const empty = points.every((p) => p.rps === 0);
@@ -150,4 +154,4 @@ export function TrafficCharts(props: { points: ChartPoint[]; thresholds?: ChartT
       )}
     </div>
   );
-}
+});

@@ -23,13 +23,25 @@ const KEEP_SECONDS = 300;
 
 type LiveSocket = Socket<HubToBrowserEvents, BrowserToHubEvents>;
 
-interface LiveState {
+interface Connection {
   connected: boolean;
-  overview: OverviewTick | undefined;
   socket: LiveSocket | undefined;
 }
 
-const LiveContext = createContext<LiveState>({ connected: false, overview: undefined, socket: undefined });
+// Two contexts: the overview changes every second, and pages that only watch a pool must not
+// render again for it.
+const ConnectionContext = createContext<Connection>({ connected: false, socket: undefined });
+const OverviewContext = createContext<OverviewTick | undefined>(undefined);
+
+/** The query routers each `invalidate` scope covers (tRPC keys start with [["pools", "get"], …]). */
+const SCOPES: Record<string, string[]> = {
+  config: ["pools", "listeners", "routes", "versions", "backends", "audit", "config"],
+  agents: ["agents"],
+  users: ["users"],
+  tokens: ["tokens", "enrollmentTokens"],
+  rollouts: ["rollouts", "pools"],
+  scaling: ["scaling", "pools"],
+};
 
 /**
  * One Socket.IO connection per browser tab to the hub's `/live` namespace (the session cookie
@@ -40,30 +52,22 @@ const LiveContext = createContext<LiveState>({ connected: false, overview: undef
  */
 export function LiveProvider({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
-  const [state, setState] = useState<LiveState>({ connected: false, overview: undefined, socket: undefined });
+  const [connection, setConnection] = useState<Connection>({ connected: false, socket: undefined });
+  const [overview, setOverview] = useState<OverviewTick | undefined>(undefined);
 
   useEffect(() => {
     const socket: LiveSocket = io(LIVE_NAMESPACE, { transports: ["websocket"], withCredentials: true });
-    setState((s) => ({ ...s, socket }));
-    socket.on("connect", () => setState((s) => ({ ...s, connected: true })));
-    socket.on("disconnect", () => setState((s) => ({ ...s, connected: false })));
+    setConnection((c) => ({ ...c, socket }));
+    socket.on("connect", () => setConnection((c) => ({ ...c, connected: true })));
+    socket.on("disconnect", () => setConnection((c) => ({ ...c, connected: false })));
     socket.on("overview", (payload) => {
       const parsed = overviewTickSchema.safeParse(payload);
-      if (parsed.success) setState((s) => ({ ...s, overview: parsed.data }));
+      if (parsed.success) setOverview(parsed.data);
     });
     socket.on("invalidate", (payload) => {
       const parsed = invalidateSchema.safeParse(payload);
       if (!parsed.success) return;
-      // tRPC query keys start with the router path: [["pools", "get"], …].
-      const scopes: Record<string, string[]> = {
-        config: ["pools", "listeners", "routes", "versions", "backends", "audit", "config"],
-        agents: ["agents"],
-        users: ["users"],
-        tokens: ["tokens", "enrollmentTokens"],
-        rollouts: ["rollouts", "pools"],
-        scaling: ["scaling", "pools"],
-      };
-      const routers = new Set(scopes[parsed.data.scope] ?? []);
+      const routers = new Set(SCOPES[parsed.data.scope] ?? []);
       void refetchAfterEvent(queryClient, {
         predicate: (query) => {
           const head = query.queryKey[0];
@@ -76,11 +80,16 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     };
   }, [queryClient]);
 
-  return <LiveContext.Provider value={state}>{children}</LiveContext.Provider>;
+  return (
+    <ConnectionContext.Provider value={connection}>
+      <OverviewContext.Provider value={overview}>{children}</OverviewContext.Provider>
+    </ConnectionContext.Provider>
+  );
 }
 
 export function useLive(): { connected: boolean; overview: OverviewTick | undefined } {
-  const { connected, overview } = useContext(LiveContext);
+  const { connected } = useContext(ConnectionContext);
+  const overview = useContext(OverviewContext);
   return { connected, overview };
 }
 
@@ -90,7 +99,7 @@ export function useLive(): { connected: boolean; overview: OverviewTick | undefi
  * leaves it on unmount.
  */
 export function usePoolLive(pool: string): { ticks: PoolTick[]; health: LiveHealthEvent[]; connected: boolean } {
-  const { socket, connected } = useContext(LiveContext);
+  const { socket, connected } = useContext(ConnectionContext);
   const [ticks, setTicks] = useState<PoolTick[]>([]);
   const [health, setHealth] = useState<LiveHealthEvent[]>([]);
   const poolRef = useRef(pool);

@@ -74,6 +74,29 @@ export function pointsFromSeries(
   });
 }
 
+/**
+ * Requests, failed requests (5xx and no answer) and the highest p95 of one series over
+ * `ticks[from..to)`.
+ */
+export function sumPoints(
+  ticks: readonly PoolTick[],
+  from: number,
+  to: number,
+  pick: (tick: PoolTick) => LivePoint | undefined,
+): { requests: number; failed: number; p95: number | null } {
+  let requests = 0;
+  let failed = 0;
+  let p95: number | null = null;
+  for (let i = Math.max(0, from); i < to; i++) {
+    const p = pick(ticks[i] as PoolTick);
+    if (p === undefined) continue;
+    requests += p.requests;
+    failed += p.s5xx + p.errors;
+    if (p.p95Ms !== null) p95 = Math.max(p95 ?? 0, p.p95Ms);
+  }
+  return { requests, failed, p95 };
+}
+
 /** Sums the last `seconds` ticks of one series (the total, or a backend) into one summary. */
 export function recentSummary(
   ticks: readonly PoolTick[],
@@ -82,16 +105,7 @@ export function recentSummary(
 ): { rps: number; errorPercent: number; p95: number | null; active: number } | undefined {
   const recent = ticks.slice(-seconds);
   if (recent.length === 0) return undefined;
-  let requests = 0;
-  let failed = 0;
-  let p95: number | null = null;
-  for (const t of recent) {
-    const p = pick(t);
-    if (p === undefined) continue;
-    requests += p.requests;
-    failed += p.s5xx + p.errors;
-    if (p.p95Ms !== null) p95 = Math.max(p95 ?? 0, p.p95Ms);
-  }
+  const { requests, failed, p95 } = sumPoints(recent, 0, recent.length, pick);
   const last = pick(recent[recent.length - 1] as PoolTick);
   return {
     rps: requests / recent.length,

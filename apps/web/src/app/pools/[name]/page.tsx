@@ -7,6 +7,7 @@ import { type FormEvent, useState } from "react";
 import { HealthTimeline } from "@/components/health-timeline";
 import { PoolSettings } from "@/components/pool-settings";
 import { PoolTraffic } from "@/components/pool-traffic";
+import { QueryState } from "@/components/query-state";
 import { RolloutForm } from "@/components/rollout-form";
 import { ScalingSection } from "@/components/scaling-section";
 import { SplitSlider } from "@/components/split-slider";
@@ -59,14 +60,7 @@ export default function PoolPage() {
   const add = useMutation(trpc.backends.add.mutationOptions({ onSuccess, onError }));
   const updatePool = useMutation(trpc.pools.update.mutationOptions({ onSuccess, onError }));
 
-  if (pool.isPending) return <p className="muted">Loading pool…</p>;
-  if (pool.isError) {
-    return (
-      <p role="alert" className="error">
-        {pool.error.message}
-      </p>
-    );
-  }
+  if (!pool.isSuccess) return <QueryState query={pool} loading="Loading pool…" />;
   const data = pool.data;
   const labelOf = new Map(data.backends.map((b) => [b.id, `${b.host}:${b.port}`]));
   const seriesChoices = data.backends.map((b) => ({ id: b.id, label: `${b.host}:${b.port} (${b.versionLabel})` }));

@@ -5,6 +5,7 @@ import type { CanaryStep, RolloutSpec } from "@weir/config/api";
 import Link from "next/link";
 import { useParams } from "next/navigation";
 import { useState } from "react";
+import { QueryState } from "@/components/query-state";
 import { RolloutCharts } from "@/components/rollout-charts";
 import { usePoolLive } from "@/lib/live";
 import { refetchAfterChange } from "@/lib/refresh";
@@ -81,13 +82,7 @@ export default function RolloutPage() {
   };
   const busy = Object.values(mutations).some((m) => m.isPending);
 
-  if (rollout.isPending) return <p className="muted">Loading rollout…</p>;
-  if (rollout.isError)
-    return (
-      <p role="alert" className="error">
-        {rollout.error.message}
-      </p>
-    );
+  if (!rollout.isSuccess) return <QueryState query={rollout} loading="Loading rollout…" />;
   const r = rollout.data;
   const spec = r.spec as RolloutSpec;
   const waiting = r.stepStartedAt === null && (r.status === "progressing" || r.status === "paused");

@@ -6,6 +6,7 @@ import { useParams } from "next/navigation";
 import { useState } from "react";
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
 import { AXIS_TICK, CHART_MARGIN, ChartFrame, GRID, timeAxis, tooltipTime } from "@/components/chart-parts";
+import { QueryState } from "@/components/query-state";
 import { refetchAfterChange } from "@/lib/refresh";
 import { useSession } from "@/lib/session";
 import { useTRPC } from "@/lib/trpc";
@@ -41,13 +42,7 @@ export default function ScalingRulePage() {
   const disable = useMutation(trpc.scaling.disable.mutationOptions(handlers));
   const update = useMutation(trpc.scaling.update.mutationOptions(handlers));
 
-  if (rule.isPending) return <p className="muted">Loading scaling rule…</p>;
-  if (rule.isError)
-    return (
-      <p role="alert" className="error">
-        {rule.error.message}
-      </p>
-    );
+  if (!rule.isSuccess) return <QueryState query={rule} loading="Loading scaling rule…" />;
   const r = rule.data;
   const metric = r.metrics[0];
   const rows = [...(decisions.data ?? [])].reverse().map((d) => ({
