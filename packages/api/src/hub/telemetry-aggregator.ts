@@ -69,6 +69,13 @@ export interface VersionWindow {
 /** Seconds of per-version data kept for analysis windows (15 minutes). */
 const VERSION_SECONDS_KEPT = 900;
 
+/** One backend's gauges over every agent that reports it. */
+interface MergedGauge {
+  g: BackendGauge;
+  agents: number;
+  active: number;
+}
+
 export interface KnownPool {
   name: string;
   backends: ReadonlyArray<{ id: string; version: string }>;
@@ -216,9 +223,13 @@ export class TelemetryAggregator {
     const at = second * 1000;
     const names = new Set<string>(this.known.map((p) => p.name));
     if (bucket !== undefined) for (const name of bucket.keys()) names.add(name);
+    // Once per second for every pool: the agents' gauges merged per pool and backend, and the
+    // known pools by name (not a scan of every gauge and every pool per pool).
+    const gauges = this.mergedGauges();
+    const known = new Map(this.known.map((p) => [p.name, p]));
     const ticks: PoolTick[] = [];
     for (const name of names) {
-      const tick = this.poolTick(name, at, bucket?.get(name));
+      const tick = this.poolTick(name, at, bucket?.get(name), gauges.get(name), known.get(name));
       ticks.push(tick);
       let history = this.histories.get(name);
       if (history === undefined) {
@@ -232,12 +243,16 @@ export class TelemetryAggregator {
     return ticks;
   }
 
-  private poolTick(pool: string, at: number, ps: PoolSecond | undefined): PoolTick {
-    // Gauges across agents.
-    const gauge = new Map<string, { g: BackendGauge; agents: number; active: number }>();
+  /** Every agent's latest backend gauges, merged by pool and backend: agents counted, active summed, worst health. */
+  private mergedGauges(): Map<string, Map<string, MergedGauge>> {
+    const byPool = new Map<string, Map<string, MergedGauge>>();
     for (const perAgent of this.gauges.values()) {
       for (const g of perAgent.values()) {
-        if (g.pool !== pool) continue;
+        let gauge = byPool.get(g.pool);
+        if (gauge === undefined) {
+          gauge = new Map();
+          byPool.set(g.pool, gauge);
+        }
         const seen = gauge.get(g.backend);
         if (seen === undefined) gauge.set(g.backend, { g: { ...g }, agents: 1, active: g.active });
         else {
@@ -250,10 +265,20 @@ export class TelemetryAggregator {
         }
       }
     }
+    return byPool;
+  }
+
+  private poolTick(
+    pool: string,
+    at: number,
+    ps: PoolSecond | undefined,
+    gauges: Map<string, MergedGauge> | undefined,
+    known: KnownPool | undefined,
+  ): PoolTick {
+    const gauge = gauges ?? new Map<string, MergedGauge>();
     let poolActive = 0;
     for (const perAgent of this.poolActive.values()) poolActive += perAgent.get(pool) ?? 0;
 
-    const known = this.known.find((p) => p.name === pool);
     const ids = new Map<string, string>();
     for (const b of known?.backends ?? []) ids.set(b.id, b.version);
     for (const [id, e] of ps?.backends ?? []) if (!ids.has(id)) ids.set(id, e.version);

@@ -4,6 +4,7 @@ import type { Actor } from "../../auth/actor";
 import { apiError } from "../../errors";
 import { type ChangeResult, commitChange } from "../config/commit-change";
 import { toBackendDto } from "../pools/pool-dto";
+import { poolByIdOrName } from "../pools/pool-ref";
 
 export async function addBackend(options: {
   db: Db;
@@ -28,7 +29,7 @@ export async function addBackend(options: {
     action: "backend.add",
     targetType: "backend",
     change: async (tx) => {
-      const pool = await tx.pool.findFirst({ where: { OR: [{ id: poolId }, { name: poolId }] } });
+      const pool = await tx.pool.findFirst({ where: poolByIdOrName(poolId) });
       if (!pool) throw apiError("WEIR_E_NOT_FOUND", `No pool with id or name ${poolId}.`, { field: "poolId" });
       if (await tx.backend.findUnique({ where: { poolId_host_port: { poolId: pool.id, host, port } } })) {
         throw apiError("WEIR_E_DUPLICATE", `Pool ${pool.name} already has a backend at ${host}:${port}.`, {

@@ -4,6 +4,7 @@ import type { Actor } from "../../auth/actor";
 import { apiError } from "../../errors";
 import { ROLLOUT_CHANNEL } from "../../hub/types";
 import { recordAudit } from "../audit/record-audit";
+import { poolByIdOrName } from "../pools/pool-ref";
 import { ACTIVE_STATUSES, ROLLOUT_INCLUDE, toRolloutDto } from "./rollout-row";
 
 /**
@@ -20,7 +21,7 @@ export async function createRollout(options: {
   const { spec } = options;
   return options.db.$transaction(async (tx) => {
     const pool = await tx.pool.findFirst({
-      where: { OR: [{ id: spec.poolId }, { name: spec.poolId }] },
+      where: poolByIdOrName(spec.poolId),
       include: { backends: true },
     });
     if (pool === null) throw apiError("WEIR_E_NOT_FOUND", `No pool ${spec.poolId}.`, { field: "poolId" });

@@ -1,6 +1,7 @@
 import type { RolloutDto } from "@weir/config/api";
 import type { Db } from "@weir/db";
 import { apiError } from "../../errors";
+import { poolIdOf } from "../pools/pool-ref";
 import { ACTIVE_STATUSES, ROLLOUT_INCLUDE, toRolloutDto } from "./rollout-row";
 
 export async function listRollouts(options: {
@@ -10,12 +11,7 @@ export async function listRollouts(options: {
 }): Promise<RolloutDto[]> {
   let poolId: string | undefined;
   if (options.poolId !== undefined) {
-    const pool = await options.db.pool.findFirst({
-      where: { OR: [{ id: options.poolId }, { name: options.poolId }] },
-      select: { id: true },
-    });
-    if (pool === null) throw apiError("WEIR_E_NOT_FOUND", `No pool ${options.poolId}.`, { field: "poolId" });
-    poolId = pool.id;
+    poolId = await poolIdOf(options.db, options.poolId);
   }
   const rows = await options.db.rollout.findMany({
     where: {

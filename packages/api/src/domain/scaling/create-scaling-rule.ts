@@ -3,6 +3,7 @@ import type { Db } from "@weir/db";
 import type { Actor } from "../../auth/actor";
 import { apiError } from "../../errors";
 import { recordAudit } from "../audit/record-audit";
+import { poolByIdOrName } from "../pools/pool-ref";
 import { assertNoOverlap } from "./overlap";
 import { auditView, SCALING_CHANNEL, SCALING_RULE_INCLUDE, toScalingRuleDto } from "./rule-row";
 
@@ -16,7 +17,7 @@ export async function createScalingRule(options: {
 }): Promise<ScalingRuleDto> {
   const { spec } = options;
   return options.db.$transaction(async (tx) => {
-    const pool = await tx.pool.findFirst({ where: { OR: [{ id: spec.poolId }, { name: spec.poolId }] } });
+    const pool = await tx.pool.findFirst({ where: poolByIdOrName(spec.poolId) });
     if (pool === null) throw apiError("WEIR_E_NOT_FOUND", `No pool ${spec.poolId}.`, { field: "poolId" });
     await tx.$queryRaw`SELECT id FROM pools WHERE id = ${pool.id} FOR UPDATE`;
     if (await tx.scalingRule.findUnique({ where: { poolId_name: { poolId: pool.id, name: spec.name } } })) {

@@ -1,17 +1,13 @@
 import type { ScalingDecisionDto, ScalingRuleDetailDto, ScalingRuleDto } from "@weir/config/api";
 import type { Db } from "@weir/db";
 import { apiError } from "../../errors";
+import { poolIdOf } from "../pools/pool-ref";
 import { SCALING_RULE_INCLUDE, toScalingDecisionDto, toScalingRuleDto } from "./rule-row";
 
 export async function listScalingRules(options: { db: Db; poolId?: string | undefined }): Promise<ScalingRuleDto[]> {
   let poolId: string | undefined;
   if (options.poolId !== undefined) {
-    const pool = await options.db.pool.findFirst({
-      where: { OR: [{ id: options.poolId }, { name: options.poolId }] },
-      select: { id: true },
-    });
-    if (pool === null) throw apiError("WEIR_E_NOT_FOUND", `No pool ${options.poolId}.`, { field: "poolId" });
-    poolId = pool.id;
+    poolId = await poolIdOf(options.db, options.poolId);
   }
   const rows = await options.db.scalingRule.findMany({
     where: poolId !== undefined ? { poolId } : {},
