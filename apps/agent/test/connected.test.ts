@@ -197,6 +197,39 @@ describe("connected agent", () => {
     await fine.welcomed;
   });
 
+  it("records acks and refusals in the order the agent sent them, however fast they come", async () => {
+    // An agent that applies a burst of versions acks each in turn; the row must end on the last
+    // one, not on whichever write the database happened to finish last.
+    const { token } = await cp.enrollmentToken();
+    const raw = io(`${cp.url}/agents`, {
+      transports: ["websocket"],
+      auth: { token, name: "quick", softwareVersion: "x", protocolVersion: 1 },
+    });
+    cleanups.push(async () => {
+      raw.close();
+    });
+    await new Promise<void>((resolve) => raw.once("welcome", () => resolve()));
+    const row = () => cp.db.agent.findFirstOrThrow({ where: { name: "quick" } });
+    // Waits for the expected value, then long enough for any stale write still queued to land.
+    const settled = async (expected: number) => {
+      await eventually(async () => (await row()).appliedConfigVersion === expected, "the last ack", 5_000).catch(
+        () => undefined,
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      return row();
+    };
+    for (let v = 1_000; v <= 1_060; v++) raw.emit("config:ack", { version: v, applyMs: 1 });
+    expect((await settled(1_060)).appliedConfigVersion).toBe(1_060);
+
+    // A refusal after acks: the row names it and still says what runs.
+    for (let v = 1_061; v <= 1_090; v++) raw.emit("config:ack", { version: v, applyMs: 1 });
+    raw.emit("config:nack", { version: 1_091, code: "WEIR_E_CONFIG_INVALID", reason: "bad", running: 1_090 });
+    const after = await settled(1_090);
+    expect(after.appliedConfigVersion).toBe(1_090);
+    expect(after.rejectedConfigVersion).toBe(1_091);
+    expect(after.lastError).toBe("WEIR_E_CONFIG_INVALID: bad");
+  });
+
   it("serves its stored config after a restart while the control plane is down, then resyncs", async () => {
     const { token } = await cp.enrollmentToken();
     const { poolId, backendIds, ports } = await setUpPool("outage", ["o1"]);

@@ -51,6 +51,16 @@ export function attachAgentChannel(deps: AgentChannelDeps): void {
   const { db, agents, logger } = deps;
   // At most one line per agent and kind of problem per minute: a broken agent must not flood the log.
   const throttle = new LogThrottle();
+  // An agent's row writes run one after another in the order its messages came: acks for
+  // versions 37 and 38 sent a millisecond apart must not land as 38 then 37.
+  const pending = new Map<string, Promise<void>>();
+  const inOrder = (agentId: string, write: () => Promise<void>) => {
+    const next = (pending.get(agentId) ?? Promise.resolve()).then(write);
+    pending.set(agentId, next);
+    void next.finally(() => {
+      if (pending.get(agentId) === next) pending.delete(agentId);
+    });
+  };
 
   agents.use((socket, next) => {
     authenticateAgent({ db, auth: socket.handshake.auth, ip: socket.handshake.address })
@@ -108,20 +118,22 @@ export function attachAgentChannel(deps: AgentChannelDeps): void {
       const { version } = parsed.data;
       socket.data.applied = version;
       deps.onAck({ agentId, name }, version);
-      void db.agent
-        .updateMany({
-          where: { id: agentId },
-          data: {
-            appliedConfigVersion: version,
-            lastSeenAt: new Date(),
-            // A newer version running makes an older refusal history.
-            ...(socket.data.rejected !== undefined && socket.data.rejected <= version
-              ? { rejectedConfigVersion: null, lastError: null, lastErrorAt: null }
-              : {}),
-          },
-        })
-        .then(() => deps.onAgentsChanged())
-        .catch((error: Error) => logger.warn(`could not record agent ${name}'s ack: ${error.message}`));
+      inOrder(agentId, () =>
+        db.agent
+          .updateMany({
+            where: { id: agentId },
+            data: {
+              appliedConfigVersion: version,
+              lastSeenAt: new Date(),
+              // A newer version running makes an older refusal history.
+              ...(socket.data.rejected !== undefined && socket.data.rejected <= version
+                ? { rejectedConfigVersion: null, lastError: null, lastErrorAt: null }
+                : {}),
+            },
+          })
+          .then(() => deps.onAgentsChanged())
+          .catch((error: Error) => logger.warn(`could not record agent ${name}'s ack: ${error.message}`)),
+      );
       if (socket.data.rejected !== undefined && socket.data.rejected <= version) socket.data.rejected = undefined;
     });
 
@@ -133,18 +145,20 @@ export function attachAgentChannel(deps: AgentChannelDeps): void {
       if (parsed.data.running !== undefined) socket.data.applied = parsed.data.running;
       logger.warn(`agent ${name} refused config version ${version} (${code}): ${reason.split("\n").join("; ")}`);
       deps.onAck({ agentId, name }, version);
-      void db.agent
-        .updateMany({
-          where: { id: agentId },
-          data: {
-            rejectedConfigVersion: version,
-            lastError: `${code}: ${reason}`.slice(0, 8_000),
-            lastErrorAt: new Date(),
-            ...(parsed.data.running !== undefined ? { appliedConfigVersion: parsed.data.running } : {}),
-          },
-        })
-        .then(() => deps.onAgentsChanged())
-        .catch((error: Error) => logger.warn(`could not record agent ${name}'s refusal: ${error.message}`));
+      inOrder(agentId, () =>
+        db.agent
+          .updateMany({
+            where: { id: agentId },
+            data: {
+              rejectedConfigVersion: version,
+              lastError: `${code}: ${reason}`.slice(0, 8_000),
+              lastErrorAt: new Date(),
+              ...(parsed.data.running !== undefined ? { appliedConfigVersion: parsed.data.running } : {}),
+            },
+          })
+          .then(() => deps.onAgentsChanged())
+          .catch((error: Error) => logger.warn(`could not record agent ${name}'s refusal: ${error.message}`)),
+      );
     });
 
     socket.on("telemetry", (payload) => {
@@ -175,16 +189,21 @@ export function attachAgentChannel(deps: AgentChannelDeps): void {
 
     socket.on("disconnect", (reason) => {
       deps.aggregator.forgetAgent(agentId);
-      // Another connection of the same agent may already have replaced this one.
-      const replaced = [...agents.sockets.values()].some((s) => s.data.agentId === agentId);
       logger.info(`agent ${name} disconnected (${reason})`);
-      if (replaced) return;
-      void db.agent
-        .updateMany({ where: { id: agentId }, data: { connected: false, lastSeenAt: new Date() } })
-        .then(() => deps.onAgentsChanged())
-        .catch((error: Error) => {
-          if (!deps.closing()) logger.warn(`could not record agent ${name}'s disconnection: ${error.message}`);
-        });
+      // Another connection of the same agent may have replaced this one, by now or by the time
+      // the writes queued before this one are done.
+      const replaced = () => [...agents.sockets.values()].some((s) => s.data.agentId === agentId);
+      // Its last reports must not mark it connected again after this.
+      if (!replaced()) deps.seen.delete(agentId);
+      inOrder(agentId, async () => {
+        if (replaced()) return;
+        await db.agent
+          .updateMany({ where: { id: agentId }, data: { connected: false, lastSeenAt: new Date() } })
+          .then(() => deps.onAgentsChanged())
+          .catch((error: Error) => {
+            if (!deps.closing()) logger.warn(`could not record agent ${name}'s disconnection: ${error.message}`);
+          });
+      });
     });
   });
 }
