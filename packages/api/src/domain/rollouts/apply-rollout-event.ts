@@ -44,6 +44,8 @@ export interface ApplyResult {
   applied: boolean;
   /** Why the event did not apply (stale reports). */
   skipped?: string;
+  /** Whether anything was written: a tick that finds nothing to do leaves the row alone. */
+  changed: boolean;
 }
 
 /** Transitions fed in one go at most (an analysis verdict can request the next analysis). */
@@ -72,8 +74,9 @@ export async function applyRolloutEventInTx(tx: Tx, options: Omit<ApplyOptions, 
   const row = await tx.rollout.findUnique({ where: { id: options.rolloutId }, include: ROLLOUT_INCLUDE });
   if (row === null) throw apiError("WEIR_E_NOT_FOUND", `No rollout with id ${options.rolloutId}.`, { field: "id" });
   let state = stateOf(row, options.lastCheckAt ?? null);
+  const storedBefore = JSON.stringify(stateColumns(state));
   const queue: RolloutEvent[] = [options.event];
-  let routingVersion: number | null | undefined;
+  const effects: Effects = { routingVersion: undefined, wrote: false };
   let applied = false;
   let skipped: string | undefined;
   for (let i = 0; i < MAX_CHAINED && queue.length > 0; i++) {
@@ -87,20 +90,28 @@ export async function applyRolloutEventInTx(tx: Tx, options: Omit<ApplyOptions, 
     applied = true;
     state = result.state;
     for (const action of result.actions) {
-      const follow = await execute(tx, row, state, action, options, (v) => {
-        routingVersion = v;
-      });
+      const follow = await execute(tx, row, state, action, options, effects);
       if (follow !== undefined) queue.push(follow);
     }
   }
+  // Most controller ticks find the rollout waiting: no write, no version, no notification.
+  const changed = effects.wrote || JSON.stringify(stateColumns(state)) !== storedBefore;
+  const extra = skipped !== undefined ? { skipped } : {};
+  if (!changed) return { row, state, applied, changed, ...extra };
   const data = {
     ...stateColumns(state),
-    ...(routingVersion !== undefined ? { routingConfigVersion: routingVersion } : {}),
-    ...(applied ? { version: { increment: 1 } } : {}),
+    ...(effects.routingVersion !== undefined ? { routingConfigVersion: effects.routingVersion } : {}),
+    version: { increment: 1 },
   };
   const updated = await tx.rollout.update({ where: { id: row.id }, data, include: ROLLOUT_INCLUDE });
-  if (applied) await tx.$executeRaw`SELECT pg_notify(${ROLLOUT_CHANNEL}, ${row.id})`;
-  return { row: updated, state, applied, ...(skipped !== undefined ? { skipped } : {}) };
+  await tx.$executeRaw`SELECT pg_notify(${ROLLOUT_CHANNEL}, ${row.id})`;
+  return { row: updated, state, applied, changed, ...extra };
+}
+
+/** What carrying out the actions wrote beside the rollout row. */
+interface Effects {
+  routingVersion: number | undefined;
+  wrote: boolean;
 }
 
 async function execute(
@@ -109,7 +120,7 @@ async function execute(
   state: RolloutState,
   action: RolloutAction,
   options: Omit<ApplyOptions, "db">,
-  setRoutingVersion: (version: number) => void,
+  effects: Effects,
 ): Promise<RolloutEvent | undefined> {
   switch (action.type) {
     case "setSplit":
@@ -145,13 +156,15 @@ async function execute(
           };
         },
       });
-      setRoutingVersion(configVersion);
+      effects.routingVersion = configVersion;
+      effects.wrote = true;
       return undefined;
     }
     case "runAnalysis": {
       if (options.analyst === undefined) return undefined;
       const verdict = options.analyst(action, row);
       if (verdict === undefined) return undefined;
+      effects.wrote = true;
       await tx.rolloutAnalysisRun.create({
         data: {
           rolloutId: row.id,
@@ -164,6 +177,7 @@ async function execute(
       return { type: "analysis", request: action, result: { verdict: verdict.verdict, reason: verdict.reason } };
     }
     case "audit":
+      effects.wrote = true;
       await recordAudit(tx, {
         actor: options.actor,
         action: action.action,
