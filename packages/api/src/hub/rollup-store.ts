@@ -150,9 +150,9 @@ async function upsertMerged(
 }
 
 /**
- * Housekeeping, run by the leader: folds complete 5-minute windows of 10-second rows into
- * 5-minute rows (recomputed from the 10-second rows each time, so running it twice is harmless),
- * then deletes rows past their retention.
+ * Housekeeping, run by the leader: folds the complete 5-minute windows of 10-second rows that
+ * follow the newest folded one into 5-minute rows (computed from the 10-second rows, so running
+ * it twice is harmless), then deletes rows past their retention.
  */
 export async function compactAndExpire(
   db: Db,
@@ -160,10 +160,16 @@ export async function compactAndExpire(
 ): Promise<{ compacted: number; expired: number }> {
   const windowMs = COARSE_SECONDS * 1000;
   const now = options.now.getTime();
-  // Windows that ended at least a minute ago (late 10-second rows have been written), over the
-  // last two hours: enough to catch up after a restart without rescanning the whole day.
+  // Windows that ended at least a minute ago (late 10-second rows have been written) and come
+  // after the newest one already folded, over the last two hours at most: enough to catch up
+  // after a restart without rescanning the whole day, and one new window in a normal minute.
   const end = Math.floor((now - 60_000) / windowMs) * windowMs;
-  const start = end - 2 * 3600_000;
+  const newest = await db.metricRollup.findFirst({
+    where: { resolutionSec: COARSE_SECONDS, bucketStart: { lt: new Date(end) } },
+    orderBy: { bucketStart: "desc" },
+    select: { bucketStart: true },
+  });
+  const start = Math.max(end - 2 * 3600_000, newest === null ? 0 : newest.bucketStart.getTime() + windowMs);
   const raw = await db.metricRollup.findMany({
     where: { resolutionSec: 10, bucketStart: { gte: new Date(start), lt: new Date(end) } },
   });

@@ -1,7 +1,7 @@
 import type { PoolTick } from "@weir/config";
 import type { ScalingRuleSpec } from "@weir/config/api";
 import { type Db, type LeaderLoop, runWhileLeader } from "@weir/db";
-import { agentGate } from "../domain/rollouts/agent-gate";
+import { agentGate, type GateResult } from "../domain/rollouts/agent-gate";
 import { saveEvaluation } from "../domain/scaling/record-decision";
 import { SCALING_RULE_INCLUDE, type ScalingRuleRow, specOf } from "../domain/scaling/rule-row";
 import { inScope, isManagedBy, managedMeta, type RuleState, readRuleState } from "../domain/scaling/rule-state";
@@ -117,12 +117,21 @@ export function startScalingController(options: ScalingControllerOptions): Scali
     const late: string[] = [];
     // The rule's own limit where its actuator has one, else the controller's.
     const timeoutMs = (spec.actuator.kind !== "webhook" ? spec.actuator.drainTimeoutMs : undefined) ?? drainTimeoutMs;
+    // Backends drained by one decision share its config version: one gate read each.
+    const gates = new Map<number, Promise<GateResult>>();
+    const gateFor = (version: number) => {
+      const known = gates.get(version);
+      if (known !== undefined) return known;
+      const gate = agentGate(rt.db, row.pool.name, version);
+      gates.set(version, gate);
+      return gate;
+    };
     for (const b of draining) {
       const meta = managedMeta(b);
       const since = meta?.drainingSince ?? b.updatedAt.getTime();
       let ackedAt = drainAcked.get(b.id);
       if (ackedAt === undefined && meta?.drainVersion !== undefined) {
-        const gate = await agentGate(rt.db, row.pool.name, meta.drainVersion);
+        const gate = await gateFor(meta.drainVersion);
         if (gate.state === "reached") {
           ackedAt = now;
           drainAcked.set(b.id, now);

@@ -88,8 +88,12 @@ describe("metric rollups", () => {
     expect(series.reduce((n, p) => n + p.requests, 0)).toBe(60);
     const merged = coarse[0]?.latency as never;
     expect(quantile(merged, 0.99)).toBeGreaterThan(4_000);
-    // Running it again changes nothing.
-    await compactAndExpire(api.db, { now: new Date(now), retention: { rawMs: 60_000, coarseMs: 3600_000 } });
+    // Running it again folds nothing and changes nothing.
+    const again = await compactAndExpire(api.db, {
+      now: new Date(now),
+      retention: { rawMs: 60_000, coarseMs: 3600_000 },
+    });
+    expect(again.compacted).toBe(0);
     expect(
       (
         await api.db.metricRollup.findMany({
@@ -97,5 +101,28 @@ describe("metric rollups", () => {
         })
       ).reduce((n, r) => n + r.requests, 0),
     ).toBe(60);
+  });
+
+  it("folds only the windows after the newest folded one, a minute at a time", async () => {
+    const now = Date.UTC(2026, 0, 3, 12, 0, 0);
+    const first = now - 20 * 60_000;
+    // Two backends, three complete windows.
+    const rows = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => [
+        bucket(from + i * 10_000, [500], "b1"),
+        bucket(from + i * 10_000, [700], "b2"),
+      ]).flat();
+    await writeRollups(api.db, rows(first, 90));
+    const retention = { rawMs: 24 * 3600_000, coarseMs: 7 * 24 * 3600_000 };
+    expect((await compactAndExpire(api.db, { now: new Date(now), retention })).compacted).toBe(6);
+    // Five minutes on: the next window, for both backends, and nothing before it again.
+    await writeRollups(api.db, rows(first + 15 * 60_000, 30));
+    const later = await compactAndExpire(api.db, { now: new Date(now + 5 * 60_000), retention });
+    expect(later.compacted).toBe(2);
+    const coarse = await api.db.metricRollup.findMany({
+      where: { poolId, resolutionSec: 300, bucketStart: { gte: new Date(first) } },
+    });
+    expect(coarse).toHaveLength(8);
+    expect(coarse.reduce((n, r) => n + r.requests, 0)).toBe(240);
   });
 });
