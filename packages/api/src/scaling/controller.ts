@@ -168,8 +168,7 @@ export function startScalingController(options: ScalingControllerOptions): Scali
       if (!kubernetes.due(row.id, now)) return;
       kube = kubernetes.clientFor(row.id, spec.actuator);
       try {
-        await kubernetes.syncEndpoints(row, spec, ref, kube, now);
-        kubeReplicas = (await kube.getScale()).desired;
+        kubeReplicas = await kubernetes.sync(row, spec, ref, kube, now);
       } catch (error) {
         await rt.recordFailure(row.id, now, error, { current: active.length, desired: state.desired ?? active.length });
         return;

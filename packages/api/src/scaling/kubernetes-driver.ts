@@ -51,16 +51,14 @@ export class KubernetesDriver {
     return client;
   }
 
-  /** The pool follows the Deployment's ready endpoints: new ones added, vanished ones drained. */
-  async syncEndpoints(
-    row: ScalingRuleRow,
-    spec: ScalingRuleSpec,
-    ref: RuleRef,
-    kube: KubernetesActuator,
-    now: number,
-  ): Promise<void> {
+  /**
+   * Reads the Deployment's scale and makes the pool follow its ready endpoints: new ones added,
+   * vanished ones drained. Returns the Deployment's spec.replicas.
+   */
+  async sync(row: ScalingRuleRow, spec: ScalingRuleSpec, ref: RuleRef, kube: KubernetesActuator, now: number) {
     const { db } = this.rt;
-    const { port, endpoints } = await kube.discoverEndpoints();
+    const scale = await kube.getScale();
+    const { port, endpoints } = await kube.discoverEndpoints(scale);
     const want = new Set(endpoints.map((e) => `${e.address}:${port}`));
     const mine = row.pool.backends.filter((b) => isManagedBy(row.id, b));
     const have = new Set(mine.map((b) => `${b.host}:${b.port}`));
@@ -91,6 +89,7 @@ export class KubernetesDriver {
         reason: "no longer a ready endpoint of the Deployment",
         now,
       });
+    return scale.desired;
   }
 
   /** Sets the Deployment's replicas; a scale event once it took, a failure when it did not. */

@@ -264,6 +264,13 @@ describe("kubernetes actuator", () => {
       `GET ${SCALE_PATH}`,
       `GET ${SLICES_PATH}?labelSelector=${encodeURIComponent("app=web")}&limit=500`,
     ]);
+    // With the scale the controller has just read, only the slices.
+    const scale = await actuator.getScale();
+    api.requests.length = 0;
+    await actuator.discoverEndpoints(scale);
+    expect(api.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+      `GET ${SLICES_PATH}?labelSelector=${encodeURIComponent("app=web")}&limit=500`,
+    ]);
   });
 
   it("reports a refused token and a missing Deployment with the API's reason", async () => {

@@ -80,7 +80,11 @@ export interface KubernetesActuator {
   getScale(): Promise<DeploymentScale>;
   /** Sets spec.replicas to n; no write when it already is n. */
   setReplicas(n: number): Promise<{ from: number; to: number; changed: boolean }>;
-  discoverEndpoints(): Promise<DiscoveredEndpoints>;
+  /**
+   * The Deployment's ready endpoints. Without a Service the slices are found by the Deployment's
+   * pod selector, from `scale` when the caller has just read it, else read here.
+   */
+  discoverEndpoints(scale?: DeploymentScale): Promise<DiscoveredEndpoints>;
 }
 
 export interface KubernetesActuatorOptions {
@@ -217,11 +221,11 @@ export function createKubernetesActuator(
       return { from: now.desired, to: n, changed: true };
     },
 
-    async discoverEndpoints() {
+    async discoverEndpoints(scale) {
       let labelSelector: string;
       if (target.service) labelSelector = `kubernetes.io/service-name=${target.service}`;
       else {
-        const { selector } = await getScale();
+        const { selector } = scale ?? (await getScale());
         if (!selector) {
           throw new KubernetesApiError(
             `discover endpoints of ${where}`,
