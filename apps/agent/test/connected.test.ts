@@ -223,11 +223,45 @@ describe("connected agent", () => {
 
     // A refusal after acks: the row names it and still says what runs.
     for (let v = 1_061; v <= 1_090; v++) raw.emit("config:ack", { version: v, applyMs: 1 });
-    raw.emit("config:nack", { version: 1_091, code: "WEIR_E_CONFIG_INVALID", reason: "bad", running: 1_090 });
+    raw.emit("config:nack", { version: 1_091, code: "WEIR_E_INVALID_CONFIG", reason: "bad", running: 1_090 });
     const after = await settled(1_090);
     expect(after.appliedConfigVersion).toBe(1_090);
     expect(after.rejectedConfigVersion).toBe(1_091);
-    expect(after.lastError).toBe("WEIR_E_CONFIG_INVALID: bad");
+    expect(after.lastError).toBe("WEIR_E_INVALID_CONFIG: bad");
+
+    // A later version acked: the refusal is history.
+    raw.emit("config:ack", { version: 1_092, applyMs: 1 });
+    const fixed = await settled(1_092);
+    expect(fixed).toMatchObject({ rejectedConfigVersion: null, lastError: null, lastErrorAt: null });
+  });
+
+  it("a connection's late disconnection does not mark a newer connection of the agent disconnected", async () => {
+    const { token } = await cp.enrollmentToken();
+    const connect = () => {
+      const raw = io(`${cp.url}/agents`, {
+        transports: ["websocket"],
+        reconnection: false,
+        auth: { token, name: "twice", softwareVersion: "x", protocolVersion: 1 },
+      });
+      cleanups.push(async () => {
+        raw.close();
+      });
+      return new Promise<typeof raw>((resolve) => raw.once("welcome", () => resolve(raw)));
+    };
+    const row = () => cp.db.agent.findFirstOrThrow({ where: { name: "twice" } });
+    const first = await connect();
+    // The agent registers again through another replica (its row's version moves on) before
+    // this replica hears the old connection close.
+    await cp.db.agent.updateMany({ where: { name: "twice" }, data: { version: { increment: 1 } } });
+    first.close();
+    await eventually(() => cp.logs.some((l) => l.includes("agent twice disconnected")), "the disconnection");
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await row()).connected).toBe(true);
+
+    // Its own disconnection, with no newer connection, is recorded.
+    const second = await connect();
+    second.close();
+    await eventually(async () => (await row()).connected === false, "the agent marked disconnected");
   });
 
   it("serves its stored config after a restart while the control plane is down, then resyncs", async () => {

@@ -53,9 +53,12 @@ export function attachAgentChannel(deps: AgentChannelDeps): void {
   const throttle = new LogThrottle();
   // An agent's row writes run one after another in the order its messages came: acks for
   // versions 37 and 38 sent a millisecond apart must not land as 38 then 37.
+  // A write that fails is logged and the next one still runs.
   const pending = new Map<string, Promise<void>>();
   const inOrder = (agentId: string, write: () => Promise<void>) => {
-    const next = (pending.get(agentId) ?? Promise.resolve()).then(write);
+    const next = (pending.get(agentId) ?? Promise.resolve())
+      .then(write)
+      .catch((error: Error) => logger.warn(`could not record agent ${agentId}'s state: ${error.message}`));
     pending.set(agentId, next);
     void next.finally(() => {
       if (pending.get(agentId) === next) pending.delete(agentId);
@@ -64,8 +67,9 @@ export function attachAgentChannel(deps: AgentChannelDeps): void {
 
   agents.use((socket, next) => {
     authenticateAgent({ db, auth: socket.handshake.auth, ip: socket.handshake.address })
-      .then(({ handshake, agentId, tokenId }) => {
+      .then(({ handshake, agentId, tokenId, connection }) => {
         socket.data.agentId = agentId;
+        socket.data.connection = connection;
         socket.data.name = handshake.name;
         socket.data.labels = handshake.labels;
         socket.data.tokenId = tokenId;
@@ -118,23 +122,20 @@ export function attachAgentChannel(deps: AgentChannelDeps): void {
       const { version } = parsed.data;
       socket.data.applied = version;
       deps.onAck({ agentId, name }, version);
+      // A newer version running makes an older refusal history.
+      const supersedes = socket.data.rejected !== undefined && socket.data.rejected <= version;
+      if (supersedes) socket.data.rejected = undefined;
+      const data = {
+        appliedConfigVersion: version,
+        lastSeenAt: new Date(),
+        ...(supersedes ? { rejectedConfigVersion: null, lastError: null, lastErrorAt: null } : {}),
+      };
       inOrder(agentId, () =>
         db.agent
-          .updateMany({
-            where: { id: agentId },
-            data: {
-              appliedConfigVersion: version,
-              lastSeenAt: new Date(),
-              // A newer version running makes an older refusal history.
-              ...(socket.data.rejected !== undefined && socket.data.rejected <= version
-                ? { rejectedConfigVersion: null, lastError: null, lastErrorAt: null }
-                : {}),
-            },
-          })
+          .updateMany({ where: { id: agentId }, data })
           .then(() => deps.onAgentsChanged())
           .catch((error: Error) => logger.warn(`could not record agent ${name}'s ack: ${error.message}`)),
       );
-      if (socket.data.rejected !== undefined && socket.data.rejected <= version) socket.data.rejected = undefined;
     });
 
     socket.on("config:nack", (payload) => {
@@ -190,15 +191,17 @@ export function attachAgentChannel(deps: AgentChannelDeps): void {
     socket.on("disconnect", (reason) => {
       deps.aggregator.forgetAgent(agentId);
       logger.info(`agent ${name} disconnected (${reason})`);
-      // Another connection of the same agent may have replaced this one, by now or by the time
-      // the writes queued before this one are done.
-      const replaced = () => [...agents.sockets.values()].some((s) => s.data.agentId === agentId);
-      // Its last reports must not mark it connected again after this.
-      if (!replaced()) deps.seen.delete(agentId);
+      // Its last reports must not mark it connected again.
+      deps.seen.delete(agentId);
+      // Written only while no newer connection of the agent (on any replica) has registered:
+      // each registration bumps the row's version.
+      const { connection } = socket.data;
       inOrder(agentId, async () => {
-        if (replaced()) return;
         await db.agent
-          .updateMany({ where: { id: agentId }, data: { connected: false, lastSeenAt: new Date() } })
+          .updateMany({
+            where: { id: agentId, version: connection },
+            data: { connected: false, lastSeenAt: new Date() },
+          })
           .then(() => deps.onAgentsChanged())
           .catch((error: Error) => {
             if (!deps.closing()) logger.warn(`could not record agent ${name}'s disconnection: ${error.message}`);

@@ -11,7 +11,8 @@ export class AgentRefused extends Error {
 /**
  * Checks an agent's handshake and registers it: the payload must parse, the protocol version must
  * be one this control plane speaks, and the enrollment token must be known, unexpired and not
- * revoked. The agent row is created on first contact and updated on every connection. Throws
+ * revoked. The agent row is created on first contact and updated on every connection, its version
+ * bumped: `connection` tells this connection's writes from a newer one's. Throws
  * AgentRefused with what the agent should show its operator.
  */
 export async function authenticateAgent(options: {
@@ -19,7 +20,7 @@ export async function authenticateAgent(options: {
   auth: unknown;
   ip: string | undefined;
   now?: Date;
-}): Promise<{ handshake: AgentHandshake; agentId: string; tokenId: string }> {
+}): Promise<{ handshake: AgentHandshake; agentId: string; tokenId: string; connection: number }> {
   const parsed = agentHandshakeSchema.safeParse(options.auth);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -76,9 +77,9 @@ export async function authenticateAgent(options: {
       where: { name: handshake.name },
       create: { name: handshake.name, ...fields },
       update: { ...fields, version: { increment: 1 } },
-      select: { id: true },
+      select: { id: true, version: true },
     }),
     options.db.agentEnrollmentToken.update({ where: { id: token.id }, data: { lastUsedAt: now } }),
   ]);
-  return { handshake, agentId: agent.id, tokenId: token.id };
+  return { handshake, agentId: agent.id, tokenId: token.id, connection: agent.version };
 }

@@ -257,11 +257,15 @@ export function createHub(options: HubOptions): Hub {
   };
   tickTimer = setTimeout(tick, 1000 - (Date.now() % 1000) + 250);
 
-  // Every 10 s: agents whose reports arrived are seen now (one statement for all of them).
+  // Every 10 s: agents whose reports arrived and that are still connected here are seen now
+  // (one statement for all of them). That also repairs a row housekeeping marked disconnected
+  // while this replica could not write. A disconnection takes its agent out of `seen`.
   const seenTimer = setInterval(() => {
     if (seen.size === 0) return;
-    const ids = [...seen];
+    const here = new Set([...agents.sockets.values()].map((s) => s.data.agentId));
+    const ids = [...seen].filter((id) => here.has(id));
     seen.clear();
+    if (ids.length === 0) return;
     void db.agent
       .updateMany({ where: { id: { in: ids } }, data: { lastSeenAt: new Date(), connected: true } })
       .catch(() => {});

@@ -21,6 +21,8 @@ export interface AgentSocketData {
   name: string;
   labels: AgentLabels;
   tokenId: string;
+  /** The agent row's version once this connection registered: every connection bumps it. */
+  connection: number;
   /** Last config version pushed to it, acked by it, refused by it. */
   pushed?: number;
   applied?: number;
