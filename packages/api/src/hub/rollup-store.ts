@@ -149,10 +149,13 @@ async function upsertMerged(
   }
 }
 
+/** Windows up to and including the newest folded one that each run folds again. */
+const REFOLD_WINDOWS = 3;
+
 /**
- * Housekeeping, run by the leader: folds the complete 5-minute windows of 10-second rows that
- * follow the newest folded one into 5-minute rows (computed from the 10-second rows, so running
- * it twice is harmless), then deletes rows past their retention.
+ * Housekeeping, run by the leader: folds the complete 5-minute windows of 10-second rows from
+ * shortly before the newest folded one into 5-minute rows (computed from the 10-second rows, so
+ * folding a window again is harmless), then deletes rows past their retention.
  */
 export async function compactAndExpire(
   db: Db,
@@ -160,16 +163,18 @@ export async function compactAndExpire(
 ): Promise<{ compacted: number; expired: number }> {
   const windowMs = COARSE_SECONDS * 1000;
   const now = options.now.getTime();
-  // Windows that ended at least a minute ago (late 10-second rows have been written) and come
-  // after the newest one already folded, over the last two hours at most: enough to catch up
-  // after a restart without rescanning the whole day, and one new window in a normal minute.
+  // Windows that ended at least a minute ago (late 10-second rows have been written), from a few
+  // before the newest one already folded (rows later still, or a run cut short, are folded again)
+  // and over the last two hours at most: enough to catch up after a restart without rescanning
+  // the whole day, and a few windows in a normal minute.
   const end = Math.floor((now - 60_000) / windowMs) * windowMs;
   const newest = await db.metricRollup.findFirst({
     where: { resolutionSec: COARSE_SECONDS, bucketStart: { lt: new Date(end) } },
     orderBy: { bucketStart: "desc" },
     select: { bucketStart: true },
   });
-  const start = Math.max(end - 2 * 3600_000, newest === null ? 0 : newest.bucketStart.getTime() + windowMs);
+  const refoldFrom = newest === null ? 0 : newest.bucketStart.getTime() - (REFOLD_WINDOWS - 1) * windowMs;
+  const start = Math.max(end - 2 * 3600_000, refoldFrom);
   const raw = await db.metricRollup.findMany({
     where: { resolutionSec: 10, bucketStart: { gte: new Date(start), lt: new Date(end) } },
   });
@@ -183,7 +188,9 @@ export async function compactAndExpire(
     else g.values = add(g.values, values);
   }
   let compacted = 0;
-  for (const { row, values, window } of groups.values()) {
+  // Oldest window first: a run cut short leaves no gap below the newest folded window.
+  const ordered = [...groups.values()].sort((a, b) => a.window - b.window);
+  for (const { row, values, window } of ordered) {
     const data = {
       poolId: row.poolId,
       backendId: row.backendId,

@@ -28,8 +28,8 @@ export class KubernetesDriver {
     private readonly make: (target: KubernetesTarget) => KubernetesActuator = createKubernetesActuator,
   ) {}
 
-  /** True (and remembered) when the rule is due for another look at its Deployment. */
-  due(ruleId: string, now: number): boolean {
+  /** Claims the rule's next look at its Deployment: false when the last one was under `everyMs` ago. */
+  claimSync(ruleId: string, now: number): boolean {
     const last = this.lastSync.get(ruleId);
     if (last !== undefined && now - last < this.everyMs) return false;
     this.lastSync.set(ruleId, now);
@@ -52,13 +52,22 @@ export class KubernetesDriver {
   }
 
   /**
-   * Reads the Deployment's scale and makes the pool follow its ready endpoints: new ones added,
-   * vanished ones drained. Returns the Deployment's spec.replicas.
+   * Makes the pool follow the Deployment's ready endpoints (new ones added, vanished ones
+   * drained), then returns its spec.replicas. The scale is read once: first when the endpoints
+   * are found by the Deployment's pod selector, else after them, so a rule with a Service keeps
+   * its endpoints even when the scale cannot be read.
    */
-  async sync(row: ScalingRuleRow, spec: ScalingRuleSpec, ref: RuleRef, kube: KubernetesActuator, now: number) {
+  async sync(
+    row: ScalingRuleRow,
+    spec: ScalingRuleSpec,
+    config: KubernetesActuatorConfig,
+    ref: RuleRef,
+    kube: KubernetesActuator,
+    now: number,
+  ): Promise<number> {
     const { db } = this.rt;
-    const scale = await kube.getScale();
-    const { port, endpoints } = await kube.discoverEndpoints(scale);
+    const first = config.service ? undefined : await kube.getScale();
+    const { port, endpoints } = await kube.discoverEndpoints(first);
     const want = new Set(endpoints.map((e) => `${e.address}:${port}`));
     const mine = row.pool.backends.filter((b) => isManagedBy(row.id, b));
     const have = new Set(mine.map((b) => `${b.host}:${b.port}`));
@@ -89,7 +98,7 @@ export class KubernetesDriver {
         reason: "no longer a ready endpoint of the Deployment",
         now,
       });
-    return scale.desired;
+    return (first ?? (await kube.getScale())).desired;
   }
 
   /** Sets the Deployment's replicas; a scale event once it took, a failure when it did not. */

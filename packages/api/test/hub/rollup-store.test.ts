@@ -88,12 +88,8 @@ describe("metric rollups", () => {
     expect(series.reduce((n, p) => n + p.requests, 0)).toBe(60);
     const merged = coarse[0]?.latency as never;
     expect(quantile(merged, 0.99)).toBeGreaterThan(4_000);
-    // Running it again folds nothing and changes nothing.
-    const again = await compactAndExpire(api.db, {
-      now: new Date(now),
-      retention: { rawMs: 60_000, coarseMs: 3600_000 },
-    });
-    expect(again.compacted).toBe(0);
+    // Running it again changes nothing.
+    await compactAndExpire(api.db, { now: new Date(now), retention: { rawMs: 60_000, coarseMs: 3600_000 } });
     expect(
       (
         await api.db.metricRollup.findMany({
@@ -103,26 +99,33 @@ describe("metric rollups", () => {
     ).toBe(60);
   });
 
-  it("folds only the windows after the newest folded one, a minute at a time", async () => {
+  it("folds again only the last few windows, and a row that came late reaches its window", async () => {
     const now = Date.UTC(2026, 0, 3, 12, 0, 0);
-    const first = now - 20 * 60_000;
-    // Two backends, three complete windows.
+    const first = now - 65 * 60_000;
+    // Two backends, one 10-second row each, every 10 s.
     const rows = (from: number, n: number) =>
       Array.from({ length: n }, (_, i) => [
         bucket(from + i * 10_000, [500], "b1"),
         bucket(from + i * 10_000, [700], "b2"),
       ]).flat();
-    await writeRollups(api.db, rows(first, 90));
+    await writeRollups(api.db, rows(first, 12 * 30));
     const retention = { rawMs: 24 * 3600_000, coarseMs: 7 * 24 * 3600_000 };
-    expect((await compactAndExpire(api.db, { now: new Date(now), retention })).compacted).toBe(6);
-    // Five minutes on: the next window, for both backends, and nothing before it again.
-    await writeRollups(api.db, rows(first + 15 * 60_000, 30));
+    // Twelve complete windows (the thirteenth has not ended a minute ago).
+    expect((await compactAndExpire(api.db, { now: new Date(now), retention })).compacted).toBe(24);
+
+    // A row for a folded window arrives late; five minutes on, the next window is complete.
+    const lateWindow = now - 15 * 60_000;
+    await writeRollups(api.db, [bucket(lateWindow + 20_000, [900], "b1")]);
+    await writeRollups(api.db, rows(now - 5 * 60_000, 30));
     const later = await compactAndExpire(api.db, { now: new Date(now + 5 * 60_000), retention });
-    expect(later.compacted).toBe(2);
+    // The newest folded window, the two before it, and the new one; not two hours' worth.
+    expect(later.compacted).toBe(8);
     const coarse = await api.db.metricRollup.findMany({
       where: { poolId, resolutionSec: 300, bucketStart: { gte: new Date(first) } },
     });
-    expect(coarse).toHaveLength(8);
-    expect(coarse.reduce((n, r) => n + r.requests, 0)).toBe(240);
+    expect(coarse).toHaveLength(26);
+    expect(coarse.reduce((n, r) => n + r.requests, 0)).toBe(13 * 30 * 2 + 1);
+    const late = coarse.find((r) => r.backendId === "b1" && r.bucketStart.getTime() === lateWindow);
+    expect(late?.requests).toBe(31);
   });
 });
