@@ -229,8 +229,17 @@ describe("connected agent", () => {
     expect(after.rejectedConfigVersion).toBe(1_091);
     expect(after.lastError).toBe("WEIR_E_INVALID_CONFIG: bad");
 
-    // A later version acked: the refusal is history.
-    raw.emit("config:ack", { version: 1_092, applyMs: 1 });
+    // A later version acked, after a reconnection: the refusal is history.
+    raw.close();
+    const again = io(`${cp.url}/agents`, {
+      transports: ["websocket"],
+      auth: { token, name: "quick", softwareVersion: "x", protocolVersion: 1 },
+    });
+    cleanups.push(async () => {
+      again.close();
+    });
+    await new Promise<void>((resolve) => again.once("welcome", () => resolve()));
+    again.emit("config:ack", { version: 1_092, applyMs: 1 });
     const fixed = await settled(1_092);
     expect(fixed).toMatchObject({ rejectedConfigVersion: null, lastError: null, lastErrorAt: null });
   });
@@ -246,7 +255,10 @@ describe("connected agent", () => {
       cleanups.push(async () => {
         raw.close();
       });
-      return new Promise<typeof raw>((resolve) => raw.once("welcome", () => resolve(raw)));
+      return new Promise<typeof raw>((resolve, reject) => {
+        raw.once("welcome", () => resolve(raw));
+        raw.once("connect_error", reject);
+      });
     };
     const row = () => cp.db.agent.findFirstOrThrow({ where: { name: "twice" } });
     const first = await connect();

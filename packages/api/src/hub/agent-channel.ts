@@ -53,7 +53,8 @@ export function attachAgentChannel(deps: AgentChannelDeps): void {
   const throttle = new LogThrottle();
   // An agent's row writes run one after another in the order its messages came: acks for
   // versions 37 and 38 sent a millisecond apart must not land as 38 then 37.
-  // A write that fails is logged and the next one still runs.
+  // Each write catches its own errors; the catch here is a backstop, so that one failing can
+  // never stop the agent's later writes.
   const pending = new Map<string, Promise<void>>();
   const inOrder = (agentId: string, write: () => Promise<void>) => {
     const next = (pending.get(agentId) ?? Promise.resolve())
@@ -67,9 +68,9 @@ export function attachAgentChannel(deps: AgentChannelDeps): void {
 
   agents.use((socket, next) => {
     authenticateAgent({ db, auth: socket.handshake.auth, ip: socket.handshake.address })
-      .then(({ handshake, agentId, tokenId, connection }) => {
+      .then(({ handshake, agentId, tokenId, registeredVersion }) => {
         socket.data.agentId = agentId;
-        socket.data.connection = connection;
+        socket.data.registeredVersion = registeredVersion;
         socket.data.name = handshake.name;
         socket.data.labels = handshake.labels;
         socket.data.tokenId = tokenId;
@@ -122,17 +123,21 @@ export function attachAgentChannel(deps: AgentChannelDeps): void {
       const { version } = parsed.data;
       socket.data.applied = version;
       deps.onAck({ agentId, name }, version);
-      // A newer version running makes an older refusal history.
-      const supersedes = socket.data.rejected !== undefined && socket.data.rejected <= version;
-      if (supersedes) socket.data.rejected = undefined;
-      const data = {
-        appliedConfigVersion: version,
-        lastSeenAt: new Date(),
-        ...(supersedes ? { rejectedConfigVersion: null, lastError: null, lastErrorAt: null } : {}),
-      };
+      // A newer version running makes an older refusal history, whichever connection refused it.
+      if (socket.data.rejected !== undefined && socket.data.rejected <= version) socket.data.rejected = undefined;
+      const seenAt = new Date();
       inOrder(agentId, () =>
-        db.agent
-          .updateMany({ where: { id: agentId }, data })
+        db
+          .$transaction([
+            db.agent.updateMany({
+              where: { id: agentId },
+              data: { appliedConfigVersion: version, lastSeenAt: seenAt },
+            }),
+            db.agent.updateMany({
+              where: { id: agentId, rejectedConfigVersion: { lte: version } },
+              data: { rejectedConfigVersion: null, lastError: null, lastErrorAt: null },
+            }),
+          ])
           .then(() => deps.onAgentsChanged())
           .catch((error: Error) => logger.warn(`could not record agent ${name}'s ack: ${error.message}`)),
       );
@@ -195,11 +200,11 @@ export function attachAgentChannel(deps: AgentChannelDeps): void {
       deps.seen.delete(agentId);
       // Written only while no newer connection of the agent (on any replica) has registered:
       // each registration bumps the row's version.
-      const { connection } = socket.data;
+      const { registeredVersion } = socket.data;
       inOrder(agentId, async () => {
         await db.agent
           .updateMany({
-            where: { id: agentId, version: connection },
+            where: { id: agentId, version: registeredVersion },
             data: { connected: false, lastSeenAt: new Date() },
           })
           .then(() => deps.onAgentsChanged())

@@ -12,7 +12,7 @@ export class AgentRefused extends Error {
  * Checks an agent's handshake and registers it: the payload must parse, the protocol version must
  * be one this control plane speaks, and the enrollment token must be known, unexpired and not
  * revoked. The agent row is created on first contact and updated on every connection, its version
- * bumped: `connection` tells this connection's writes from a newer one's. Throws
+ * bumped: `registeredVersion` tells this connection's writes from a newer one's. Throws
  * AgentRefused with what the agent should show its operator.
  */
 export async function authenticateAgent(options: {
@@ -20,7 +20,7 @@ export async function authenticateAgent(options: {
   auth: unknown;
   ip: string | undefined;
   now?: Date;
-}): Promise<{ handshake: AgentHandshake; agentId: string; tokenId: string; connection: number }> {
+}): Promise<{ handshake: AgentHandshake; agentId: string; tokenId: string; registeredVersion: number }> {
   const parsed = agentHandshakeSchema.safeParse(options.auth);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -81,5 +81,5 @@ export async function authenticateAgent(options: {
     }),
     options.db.agentEnrollmentToken.update({ where: { id: token.id }, data: { lastUsedAt: now } }),
   ]);
-  return { handshake, agentId: agent.id, tokenId: token.id, connection: agent.version };
+  return { handshake, agentId: agent.id, tokenId: token.id, registeredVersion: agent.version };
 }

@@ -279,13 +279,13 @@ export function createHub(options: HubOptions): Hub {
     everyMs: 60_000,
     runOnElection: true,
     work: async () => {
-      const { compacted, expired } = await compactAndExpire(db, { now: new Date(), retention });
-      if (expired > 0) logger.debug(`metric rollups: ${compacted} 5-minute rows written, ${expired} expired`);
-      // Agents marked connected whose replica died without saying so.
+      // Agents marked connected whose replica died without saying so (first: the rollups may fail).
       await db.agent.updateMany({
         where: { connected: true, lastSeenAt: { lt: new Date(Date.now() - 60_000) } },
         data: { connected: false },
       });
+      const { compacted, expired } = await compactAndExpire(db, { now: new Date(), retention });
+      if (expired > 0) logger.debug(`metric rollups: ${compacted} 5-minute rows written, ${expired} expired`);
     },
     onError: (error) => logger.warn(`metric housekeeping failed: ${error.message}`),
   });
@@ -341,10 +341,11 @@ export function createHub(options: HubOptions): Hub {
       await listener.close();
       await housekeeping.close();
       await writeRollups(db, aggregator.drainRollups()).catch(() => {});
-      const ids = agentViews().map((a) => a.agentId);
+      // Unless they have registered again elsewhere meanwhile (a rolling restart).
+      const here = [...agents.sockets.values()].map((s) => ({ id: s.data.agentId, version: s.data.registeredVersion }));
       for (const socket of agents.sockets.values()) socket.disconnect(true);
-      if (ids.length > 0)
-        await db.agent.updateMany({ where: { id: { in: ids } }, data: { connected: false } }).catch(() => {});
+      if (here.length > 0)
+        await db.agent.updateMany({ where: { OR: here }, data: { connected: false } }).catch(() => {});
     },
   };
 }

@@ -149,7 +149,11 @@ async function upsertMerged(
   }
 }
 
-/** Windows up to and including the newest folded one that each run folds again. */
+/**
+ * Windows up to and including the newest folded one that each run (once a minute) folds again,
+ * for 10-second rows that came late or a run cut short: each window is written about 15 times
+ * over 15 minutes, three upserts per pool and backend a minute.
+ */
 const REFOLD_WINDOWS = 3;
 
 /**
@@ -173,7 +177,16 @@ export async function compactAndExpire(
     orderBy: { bucketStart: "desc" },
     select: { bucketStart: true },
   });
-  const refoldFrom = newest === null ? 0 : newest.bucketStart.getTime() - (REFOLD_WINDOWS - 1) * windowMs;
+  // A window is folded again only while all its 10-second rows are kept: folding one whose
+  // oldest rows have expired would shrink its 5-minute row.
+  const kept = Math.ceil((now - options.retention.rawMs) / windowMs) * windowMs;
+  const refoldFrom =
+    newest === null
+      ? 0
+      : Math.min(
+          newest.bucketStart.getTime() + windowMs,
+          Math.max(newest.bucketStart.getTime() - (REFOLD_WINDOWS - 1) * windowMs, kept),
+        );
   const start = Math.max(end - 2 * 3600_000, refoldFrom);
   const raw = await db.metricRollup.findMany({
     where: { resolutionSec: 10, bucketStart: { gte: new Date(start), lt: new Date(end) } },

@@ -21,8 +21,8 @@ export interface AgentSocketData {
   name: string;
   labels: AgentLabels;
   tokenId: string;
-  /** The agent row's version once this connection registered: every connection bumps it. */
-  connection: number;
+  /** The agent row's version as this connection registered it (every registration bumps it). */
+  registeredVersion: number;
   /** Last config version pushed to it, acked by it, refused by it. */
   pushed?: number;
   applied?: number;

@@ -110,7 +110,7 @@ describe("metric rollups", () => {
       ]).flat();
     await writeRollups(api.db, rows(first, 12 * 30));
     const retention = { rawMs: 24 * 3600_000, coarseMs: 7 * 24 * 3600_000 };
-    // Twelve complete windows (the thirteenth has not ended a minute ago).
+    // Twelve complete windows, 10:55 to 11:55.
     expect((await compactAndExpire(api.db, { now: new Date(now), retention })).compacted).toBe(24);
 
     // A row for a folded window arrives late; five minutes on, the next window is complete.
@@ -127,5 +127,26 @@ describe("metric rollups", () => {
     expect(coarse.reduce((n, r) => n + r.requests, 0)).toBe(13 * 30 * 2 + 1);
     const late = coarse.find((r) => r.backendId === "b1" && r.bucketStart.getTime() === lateWindow);
     expect(late?.requests).toBe(31);
+  });
+
+  it("does not fold again a window whose oldest 10-second rows have expired", async () => {
+    const now = Date.UTC(2026, 0, 4, 12, 0, 0);
+    const first = now - 20 * 60_000;
+    await writeRollups(
+      api.db,
+      Array.from({ length: 90 }, (_, i) => bucket(first + i * 10_000, [500], "b9")),
+    );
+    const long = { rawMs: 24 * 3600_000, coarseMs: 7 * 24 * 3600_000 };
+    expect((await compactAndExpire(api.db, { now: new Date(now), retention: long })).compacted).toBe(3);
+    // Raw rows kept 17 minutes: the first run expires those before 11:43, in the middle of the
+    // 11:40 window; the second must not fold that window again from what is left of it.
+    const short = { rawMs: 17 * 60_000, coarseMs: long.coarseMs };
+    await compactAndExpire(api.db, { now: new Date(now), retention: short });
+    await compactAndExpire(api.db, { now: new Date(now), retention: short });
+    const coarse = await api.db.metricRollup.findMany({
+      where: { poolId, backendId: "b9", resolutionSec: 300 },
+      orderBy: { bucketStart: "asc" },
+    });
+    expect(coarse.map((r) => r.requests)).toEqual([30, 30, 30]);
   });
 });
