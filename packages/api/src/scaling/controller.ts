@@ -168,7 +168,7 @@ export function startScalingController(options: ScalingControllerOptions): Scali
       if (!kubernetes.claimSync(row.id, now)) return;
       kube = kubernetes.clientFor(row.id, spec.actuator);
       try {
-        kubeReplicas = await kubernetes.sync(row, spec, spec.actuator, ref, kube, now);
+        kubeReplicas = await kubernetes.sync(row, spec, ref, kube, now);
       } catch (error) {
         await rt.recordFailure(row.id, now, error, { current: active.length, desired: state.desired ?? active.length });
         return;

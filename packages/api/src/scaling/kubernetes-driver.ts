@@ -57,16 +57,10 @@ export class KubernetesDriver {
    * are found by the Deployment's pod selector, else after them, so a rule with a Service keeps
    * its endpoints even when the scale cannot be read.
    */
-  async sync(
-    row: ScalingRuleRow,
-    spec: ScalingRuleSpec,
-    config: KubernetesActuatorConfig,
-    ref: RuleRef,
-    kube: KubernetesActuator,
-    now: number,
-  ): Promise<number> {
+  async sync(row: ScalingRuleRow, spec: ScalingRuleSpec, ref: RuleRef, kube: KubernetesActuator, now: number) {
     const { db } = this.rt;
-    const first = config.service ? undefined : await kube.getScale();
+    const service = spec.actuator.kind === "kubernetes" ? spec.actuator.service : undefined;
+    const first = service ? undefined : await kube.getScale();
     const { port, endpoints } = await kube.discoverEndpoints(first);
     const want = new Set(endpoints.map((e) => `${e.address}:${port}`));
     const mine = row.pool.backends.filter((b) => isManagedBy(row.id, b));

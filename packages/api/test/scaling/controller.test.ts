@@ -225,6 +225,50 @@ describe("the scaling controller", () => {
     );
   });
 
+  it("kubernetes with a Service: the endpoints stay in step while the scale cannot be read, and the rule says why", async () => {
+    const pool = await api.db.pool.create({ data: { name: "kube-svc" } });
+    const live = liveData("kube-svc");
+    const actuator: KubernetesActuator = {
+      getScale: async () => {
+        throw Object.assign(new Error("get scale of deployments/web in shop: HTTP 403 Forbidden"), {
+          code: "WEIR_E_KUBERNETES_API",
+        });
+      },
+      setReplicas: async () => {
+        throw new Error("not reached");
+      },
+      discoverEndpoints: async () => ({ port: 8080, endpoints: [{ address: "10.2.0.1" }, { address: "10.2.0.2" }] }),
+    };
+    const rule = await api.as("operator").scaling.create({
+      poolId: pool.id,
+      name: "kube-svc",
+      metrics: [{ type: "rps_per_backend", target: 20 }],
+      actuator: {
+        kind: "kubernetes",
+        apiServer: "https://k8s.example:6443",
+        tokenSecret: "bearer-token",
+        namespace: "shop",
+        deployment: "web",
+        service: "web",
+        port: 8080,
+      },
+    });
+    controller(
+      { ...live.source, sendToAgent: fakeAgent().send, onProcessExit: noExits },
+      { kubernetes: () => actuator },
+    );
+    await eventually(
+      async () => (await api.db.backend.count({ where: { poolId: pool.id, origin: "discovery" } })) === 2,
+      "the endpoints in the pool",
+    );
+    const shown = await eventually(async () => {
+      const r = await api.as("viewer").scaling.get({ id: rule.id });
+      return r.status.lastError !== null ? r.status.lastError : undefined;
+    }, "the failure on the rule");
+    expect(shown).toMatchObject({ code: "WEIR_E_KUBERNETES_API" });
+    expect(shown.message).toContain("HTTP 403 Forbidden");
+  });
+
   it("during a canary, shares a whole-pool rule's backends between the versions by their traffic share", async () => {
     const pool = await api.db.pool.create({
       data: {
