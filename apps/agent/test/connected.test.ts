@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "@weir/db/testing";
-import { io } from "socket.io-client";
+import { io, type Socket } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type ConnectedAgent, runConnected } from "../src/connected";
 import { createLogger } from "../src/log";
@@ -57,6 +57,23 @@ async function agent(options: {
     if (options.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
   });
   return Object.assign(a, { dataDir, logs });
+}
+
+/** A bare Socket.IO client speaking the agent protocol by hand, once the hub has welcomed it. */
+async function rawAgent(token: string, name: string): Promise<Socket> {
+  const raw = io(`${cp.url}/agents`, {
+    transports: ["websocket"],
+    reconnection: false,
+    auth: { token, name, softwareVersion: "x", protocolVersion: 1 },
+  });
+  cleanups.push(async () => {
+    raw.close();
+  });
+  await new Promise<void>((resolve, reject) => {
+    raw.once("welcome", () => resolve());
+    raw.once("connect_error", reject);
+  });
+  return raw;
 }
 
 /** A pool over backends a and b, weights 1:1, and one listener per agent label `agent=<name>`. */
@@ -176,17 +193,7 @@ describe("connected agent", () => {
   it("drops a malformed telemetry message and logs it; the hub keeps serving", async () => {
     const { token } = await cp.enrollmentToken();
     const before = cp.hub().stats().malformed;
-    const raw = io(`${cp.url}/agents`, {
-      transports: ["websocket"],
-      auth: { token, name: "garbled", softwareVersion: "x", protocolVersion: 1 },
-    });
-    cleanups.push(async () => {
-      raw.close();
-    });
-    await new Promise<void>((resolve, reject) => {
-      raw.once("welcome", () => resolve());
-      raw.once("connect_error", reject);
-    });
+    const raw = await rawAgent(token, "garbled");
     raw.emit("telemetry", { seq: "one", backends: [{ pool: 42 }] });
     raw.emit("health", { transitions: [] });
     raw.emit("config:ack", { version: -1 });
@@ -201,14 +208,7 @@ describe("connected agent", () => {
     // An agent that applies a burst of versions acks each in turn; the row must end on the last
     // one, not on whichever write the database happened to finish last.
     const { token } = await cp.enrollmentToken();
-    const raw = io(`${cp.url}/agents`, {
-      transports: ["websocket"],
-      auth: { token, name: "quick", softwareVersion: "x", protocolVersion: 1 },
-    });
-    cleanups.push(async () => {
-      raw.close();
-    });
-    await new Promise<void>((resolve) => raw.once("welcome", () => resolve()));
+    const raw = await rawAgent(token, "quick");
     const row = () => cp.db.agent.findFirstOrThrow({ where: { name: "quick" } });
     // Waits for the expected value, then long enough for any stale write still queued to land.
     const settled = async (expected: number) => {
@@ -231,14 +231,7 @@ describe("connected agent", () => {
 
     // A later version acked, after a reconnection: the refusal is history.
     raw.close();
-    const again = io(`${cp.url}/agents`, {
-      transports: ["websocket"],
-      auth: { token, name: "quick", softwareVersion: "x", protocolVersion: 1 },
-    });
-    cleanups.push(async () => {
-      again.close();
-    });
-    await new Promise<void>((resolve) => again.once("welcome", () => resolve()));
+    const again = await rawAgent(token, "quick");
     again.emit("config:ack", { version: 1_092, applyMs: 1 });
     const fixed = await settled(1_092);
     expect(fixed).toMatchObject({ rejectedConfigVersion: null, lastError: null, lastErrorAt: null });
@@ -246,20 +239,7 @@ describe("connected agent", () => {
 
   it("a connection's late disconnection does not mark a newer connection of the agent disconnected", async () => {
     const { token } = await cp.enrollmentToken();
-    const connect = () => {
-      const raw = io(`${cp.url}/agents`, {
-        transports: ["websocket"],
-        reconnection: false,
-        auth: { token, name: "twice", softwareVersion: "x", protocolVersion: 1 },
-      });
-      cleanups.push(async () => {
-        raw.close();
-      });
-      return new Promise<typeof raw>((resolve, reject) => {
-        raw.once("welcome", () => resolve(raw));
-        raw.once("connect_error", reject);
-      });
-    };
+    const connect = () => rawAgent(token, "twice");
     const row = () => cp.db.agent.findFirstOrThrow({ where: { name: "twice" } });
     const first = await connect();
     // The agent registers again through another replica (its row's version moves on) before

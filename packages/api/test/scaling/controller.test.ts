@@ -147,6 +147,21 @@ async function eventually<T>(condition: () => Promise<T | undefined | false>, wh
 const noExits = () => () => {};
 
 describe("the scaling controller", () => {
+  const KUBE_TARGET = {
+    kind: "kubernetes",
+    apiServer: "https://k8s.example:6443",
+    tokenSecret: "bearer-token",
+    namespace: "shop",
+    deployment: "web",
+    port: 8080,
+  } as const;
+  /** A controller whose Kubernetes rules all talk to `actuator`. */
+  const kubeController = (live: ReturnType<typeof liveData>, actuator: KubernetesActuator) =>
+    controller(
+      { ...live.source, sendToAgent: fakeAgent().send, onProcessExit: noExits },
+      { kubernetes: () => actuator },
+    );
+
   it("kubernetes: scales the Deployment within max and keeps the pool in line with its ready endpoints", async () => {
     const pool = await api.db.pool.create({ data: { name: "kube" } });
     const live = liveData("kube");
@@ -173,19 +188,9 @@ describe("the scaling controller", () => {
       minBackends: 1,
       maxBackends: 5,
       scaleDownWindowSec: 600,
-      actuator: {
-        kind: "kubernetes",
-        apiServer: "https://k8s.example:6443",
-        tokenSecret: "bearer-token",
-        namespace: "shop",
-        deployment: "web",
-        port: 8080,
-      },
+      actuator: KUBE_TARGET,
     });
-    controller(
-      { ...live.source, sendToAgent: fakeAgent().send, onProcessExit: noExits },
-      { kubernetes: () => actuator },
-    );
+    kubeController(live, actuator);
 
     const addresses = async () =>
       (await api.db.backend.findMany({ where: { poolId: pool.id }, orderBy: { host: "asc" } }))
@@ -243,20 +248,9 @@ describe("the scaling controller", () => {
       poolId: pool.id,
       name: "kube-svc",
       metrics: [{ type: "rps_per_backend", target: 20 }],
-      actuator: {
-        kind: "kubernetes",
-        apiServer: "https://k8s.example:6443",
-        tokenSecret: "bearer-token",
-        namespace: "shop",
-        deployment: "web",
-        service: "web",
-        port: 8080,
-      },
+      actuator: { ...KUBE_TARGET, service: "web" },
     });
-    controller(
-      { ...live.source, sendToAgent: fakeAgent().send, onProcessExit: noExits },
-      { kubernetes: () => actuator },
-    );
+    kubeController(live, actuator);
     await eventually(
       async () => (await api.db.backend.count({ where: { poolId: pool.id, origin: "discovery" } })) === 2,
       "the endpoints in the pool",
