@@ -90,9 +90,8 @@ export function electLeader(options: LeaderElectionOptions): LeaderElection {
   };
 }
 
-export interface LeaderLoopOptions {
-  url: string;
-  key: number;
+/** The election's options (its callbacks optional here), and the loop's own. */
+export interface LeaderLoopOptions extends Omit<LeaderElectionOptions, "onElected" | "onDemoted"> {
   /** Pause between the end of one run and the start of the next. */
   everyMs: number;
   /** The leader's work; a run that throws is reported to onError and the loop goes on. */
@@ -102,9 +101,6 @@ export interface LeaderLoopOptions {
   onElected?: () => void;
   /** Not called when the loop itself is closing. */
   onDemoted?: () => void;
-  onError?: (error: Error) => void;
-  /** Leader-election check interval (see electLeader). */
-  intervalMs?: number;
 }
 
 export interface LeaderLoop {

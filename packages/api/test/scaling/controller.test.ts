@@ -147,6 +147,13 @@ async function eventually<T>(condition: () => Promise<T | undefined | false>, wh
 const noExits = () => () => {};
 
 describe("the scaling controller", () => {
+  /** Processes on the fake agent "edge". */
+  const EDGE_PROCESSES = {
+    kind: "process",
+    agent: "edge",
+    commandTemplate: "node backend.mjs --port {port}",
+    portRange: { from: 41_000, to: 41_099 },
+  } as const;
   const KUBE_TARGET = {
     kind: "kubernetes",
     apiServer: "https://k8s.example:6443",
@@ -286,12 +293,7 @@ describe("the scaling controller", () => {
       minBackends: 1,
       maxBackends: 10,
       policies: { up: [{ type: "backends", value: 20, periodSec: 1 }] },
-      actuator: {
-        kind: "process",
-        agent: "edge",
-        commandTemplate: "node backend.mjs --port {port} --version {version}",
-        portRange: { from: 41_000, to: 41_099 },
-      },
+      actuator: { ...EDGE_PROCESSES, commandTemplate: "node backend.mjs --port {port} --version {version}" },
     });
     controller({ ...live.source, sendToAgent: agent.send, onProcessExit: noExits });
     live.data.rps = 200;
@@ -322,12 +324,7 @@ describe("the scaling controller", () => {
       minBackends: 1,
       maxBackends: 5,
       policies: { up: [{ type: "backends", value: 1, periodSec: 600 }] },
-      actuator: {
-        kind: "process",
-        agent: "edge",
-        commandTemplate: "node backend.mjs --port {port}",
-        portRange: { from: 41_000, to: 41_099 },
-      },
+      actuator: EDGE_PROCESSES,
     });
     const hub = { ...live.source, sendToAgent: agent.send, onProcessExit: noExits };
     const first = controller(hub);
@@ -365,13 +362,7 @@ describe("the scaling controller", () => {
       minBackends: 1,
       maxBackends: 2,
       scaleDownWindowSec: 0,
-      actuator: {
-        kind: "process",
-        agent: "edge",
-        commandTemplate: "node backend.mjs --port {port}",
-        portRange: { from: 41_000, to: 41_099 },
-        drainTimeoutMs: 1_000,
-      },
+      actuator: { ...EDGE_PROCESSES, drainTimeoutMs: 1_000 },
     });
     // The controller's own limit (10 s in these tests) is not what applies: the rule's 1 s is.
     controller({ ...live.source, sendToAgent: agent.send, onProcessExit: noExits });
