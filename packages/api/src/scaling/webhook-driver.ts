@@ -1,7 +1,7 @@
 import type { ScalingRuleSpec, WebhookActuatorConfig } from "@weir/config/api";
 import type { DecisionRecord } from "../domain/scaling/record-decision";
 import type { ScalingRuleRow } from "../domain/scaling/rule-row";
-import { readRuleState, updateRuleState } from "../domain/scaling/rule-state";
+import { updateRuleState } from "../domain/scaling/rule-state";
 import { callScalingWebhook } from "./actuators/webhook";
 import type { WebhookCall } from "./plan";
 import { recordScaleEvent } from "./recommend";
@@ -48,10 +48,6 @@ export async function deliverWebhooks(
       );
       return;
     }
-    const state = readRuleState(
-      (await db.scalingRule.findUnique({ where: { id: row.id }, select: { controllerState: true } }))?.controllerState,
-    );
-    const from = state.delivered[call.key] ?? call.current;
     await db.$transaction((tx) =>
       updateRuleState(
         tx,
@@ -60,7 +56,11 @@ export async function deliverWebhooks(
           ...s,
           lastError: null,
           delivered: { ...s.delivered, [call.key]: call.desired },
-          events: recordScaleEvent(s.events, { at: now, from, to: call.desired }, spec.policies),
+          events: recordScaleEvent(
+            s.events,
+            { at: now, from: s.delivered[call.key] ?? call.current, to: call.desired },
+            spec.policies,
+          ),
         }),
         { lastScaleAt: new Date(now) },
       ),
