@@ -49,11 +49,11 @@ export function startAgent(supervisor, { controlPlane, name, labels, dataDir, ad
   );
 }
 
-/** Resolves once `url` answers 200; throws when `child` exits first or after `timeoutMs`. */
-export async function waitForHttp(url, { child, what, timeoutMs = 180_000 }) {
+/** Resolves once `url` answers 200; throws when `handle`'s process stops for good first, or after `timeoutMs`. */
+export async function waitForHttp(url, { handle, what, timeoutMs = 180_000 }) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new Error(`${what} stopped`);
+    if (handle?.stopped) throw new Error(`${what} stopped`);
     try {
       if ((await fetch(url)).status === 200) return;
     } catch {

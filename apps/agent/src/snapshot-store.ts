@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /** What the agent keeps on disk: the last config it applied, as it received it. */
@@ -15,10 +15,10 @@ const FILE = "config.json";
 /**
  * The agent's data directory holds the last applied config so that a restart serves traffic at
  * once, before (or without) the control plane. Writes are atomic: a new file is written and
- * flushed to disk (fsync) beside the old one, then renamed over it, so a crash at any point leaves either the old
- * snapshot or the new one, never a torn file. The directory itself is not fsynced: at worst a
- * crash right after the rename brings back the previous snapshot, a valid config the agent serves
- * until the control plane hands it the latest, and it halves the fsyncs on the ack's path.
+ * flushed to disk (fsync) beside the old one, then renamed over it, and the directory is flushed
+ * too, so the rename itself survives a power loss: a crash at any point leaves either the old
+ * snapshot or the new one, never a torn file, and once `save` resolves (before the ack is sent)
+ * the new one is what a restart serves.
  */
 export class SnapshotStore {
   private dirReady = false;
@@ -40,6 +40,7 @@ export class SnapshotStore {
     try {
       await writeFile(tmp, body, { mode: 0o600, flush: true });
       await rename(tmp, this.path);
+      await syncDirectory(this.dir);
     } catch (error) {
       await rm(tmp, { force: true });
       throw error;
@@ -66,5 +67,15 @@ export class SnapshotStore {
       throw new Error(`${this.path}: not valid JSON (${(error as Error).message})`);
     }
     return { version: stored.version, raw: stored.config };
+  }
+}
+
+/** fsync on the directory: makes a rename in it durable (POSIX leaves it to the directory entry). */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }

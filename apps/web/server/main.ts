@@ -51,6 +51,7 @@ async function main(): Promise<void> {
       databaseUrl: env.DATABASE_URL,
       dataDir: env.WEIR_DATA_DIR,
       embeddedPort: env.WEIR_PG_PORT,
+      systemDir: env.WEIR_PG_SYSTEM_DIR,
       onLog: (line) => log.debug(`postgres: ${line}`),
     });
     stopping.push(() => database.close());

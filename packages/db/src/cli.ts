@@ -33,6 +33,7 @@ async function main(): Promise<number> {
     databaseUrl: env.DATABASE_URL,
     dataDir: env.WEIR_DATA_DIR,
     embeddedPort: env.WEIR_PG_PORT,
+    systemDir: env.WEIR_PG_SYSTEM_DIR,
   });
   try {
     process.stdout.write(`Database: ${describeDatabase(database)}\n`);

@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { type RunningPostgres, startEmbeddedPostgres } from "./embedded";
 
 export interface DatabaseOptions {
@@ -7,6 +6,8 @@ export interface DatabaseOptions {
   /** Otherwise start the embedded Postgres with its cluster under `<dataDir>/postgres`. */
   dataDir: string;
   embeddedPort: number;
+  /** `WEIR_PG_SYSTEM_DIR`; see embedded/host.ts. */
+  systemDir?: string;
   onLog?: (line: string) => void;
 }
 
@@ -25,6 +26,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   const embedded = await startEmbeddedPostgres({
     dataDir: options.dataDir,
     port: options.embeddedPort,
+    ...(options.systemDir ? { systemDir: options.systemDir } : {}),
     ...(options.onLog ? { onLog: options.onLog } : {}),
   });
   return { url: embedded.url, embedded, close: () => embedded.stop() };
@@ -32,7 +34,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
 
 export function describeDatabase(handle: DatabaseHandle): string {
   if (!handle.embedded) return `external Postgres at ${redact(handle.url)}`;
-  return `embedded Postgres on 127.0.0.1:${handle.embedded.port}, data in ${join(handle.embedded.dataDir, "postgres")}`;
+  const { port, clusterDir, replacedPid } = handle.embedded;
+  const replaced = replacedPid ? ` (it replaced the server pid ${replacedPid} that an earlier run left behind)` : "";
+  return `embedded Postgres on 127.0.0.1:${port}, data in ${clusterDir}${replaced}`;
 }
 
 /** A connection string fit for logs: the password never leaves the process. */

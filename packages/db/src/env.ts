@@ -1,5 +1,6 @@
-import { resolve } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
+import { DEFAULT_SYSTEM_DIR } from "./embedded/host";
 
 /**
  * The database part of every Weir process's environment. Apps merge this into their own env
@@ -18,6 +19,11 @@ export const databaseEnvSchema = z.object({
     // npm runs workspace scripts from the workspace folder; INIT_CWD is where the user typed.
     .transform((dir) => resolve(process.env.INIT_CWD ?? process.cwd(), dir)),
   WEIR_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  /** As root: where the embedded Postgres's binaries and cluster go when its user cannot reach them. */
+  WEIR_PG_SYSTEM_DIR: z
+    .string()
+    .refine((dir) => isAbsolute(dir), "must be an absolute path")
+    .default(DEFAULT_SYSTEM_DIR),
 });
 
 export type DatabaseEnv = z.infer<typeof databaseEnvSchema>;

@@ -1,5 +1,5 @@
-import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { execFile, execFileSync } from "node:child_process";
+import { appendFile, chmod, mkdtemp, realpath, rm, stat } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -58,14 +58,59 @@ describe("embedded Postgres", () => {
     expect((error as Error).message).toContain("WEIR_PG_PORT");
   });
 
-  it("names its own still-running server when that is what holds the port", async () => {
+  it("refuses, naming it, a server of the same data directory that a live process still runs", async () => {
     const dataDir = await tempDir();
     const port = await freePort();
     const running = await startEmbeddedPostgres({ dataDir, port });
     cleanups.push(() => running.stop());
-    const error = await startEmbeddedPostgres({ dataDir, port }).catch((caught: unknown) => caught);
-    expect((error as Error).message).toMatch(/Weir's own embedded Postgres .* is still running \(pid \d+\)/);
+    const error = await startEmbeddedPostgres({ dataDir, port: await freePort() }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: "WEIR_E_DB_DATA_DIR_IN_USE" });
+    expect((error as Error).message).toMatch(
+      new RegExp(`is running \\(pid \\d+\\) under process ${process.pid}, which is still alive`),
+    );
+    // Refused, not taken over: the first server still answers.
+    expect(await query(running.url, "SELECT 1 AS one")).toEqual([{ one: 1 }]);
   });
+
+  // A server that cannot start must say why in the time it takes to fail, not after a test's hook
+  // timeout: the test's own timeout is that bound.
+  it("12: a Postgres that cannot start fails at once, quoting the server's reason", { timeout: 20_000 }, async () => {
+    const dataDir = await tempDir();
+    const port = await freePort();
+    const first = await startEmbeddedPostgres({ dataDir, port });
+    await first.stop();
+    await appendFile(join(dataDir, "postgres", "postgresql.conf"), "\nshared_buffers = banana\n");
+
+    const error = await startEmbeddedPostgres({ dataDir, port }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: "WEIR_E_DB_START_FAILED" });
+    expect((error as Error).message).toContain("exited (code 1) before accepting connections");
+    expect((error as Error).message).toContain('invalid value for parameter "shared_buffers": "banana"');
+  });
+
+  it.runIf(process.getuid?.() === 0)(
+    "12: as root, keeps a cluster the postgres user cannot reach in the system folder, linked from the data directory",
+    async () => {
+      const closed = await tempDir(); // mkdtemp: 0700, root's
+      const system = await tempDir();
+      await chmod(system, 0o755);
+      const dataDir = join(closed, "checkout", ".weir");
+      const port = await freePort();
+
+      const first = await startEmbeddedPostgres({ dataDir, port, systemDir: system });
+      expect(first.clusterDir.startsWith(join(system, "clusters"))).toBe(true);
+      expect(await realpath(join(dataDir, "postgres"))).toBe(first.clusterDir);
+      const owner = (await stat(first.clusterDir)).uid;
+      expect(owner).toBe(Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" })));
+      await query(first.url, "CREATE TABLE kept (note text)");
+      await first.stop();
+
+      // The next start finds the same cluster through the link.
+      const second = await startEmbeddedPostgres({ dataDir, port, systemDir: system });
+      cleanups.push(() => second.stop());
+      expect(second.clusterDir).toBe(first.clusterDir);
+      expect(await query(second.url, "SELECT count(*)::int AS n FROM kept")).toEqual([{ n: 0 }]);
+    },
+  );
 });
 
 describe("embedded Postgres when its owner exits without stopping it", () => {
@@ -74,7 +119,7 @@ describe("embedded Postgres when its owner exits without stopping it", () => {
    * stop(). Returns the postmaster's pid and what the child printed on stderr.
    */
   async function childThat(then: string, dataDir: string, port: number, options: { exitWhileStarting?: boolean } = {}) {
-    const embedded = resolve(import.meta.dirname, "../src/embedded.ts");
+    const embedded = resolve(import.meta.dirname, "../src/embedded/index.ts");
     const pidFile = JSON.stringify(join(dataDir, "postgres", "postmaster.pid"));
     // exitWhileStarting: exit as soon as the server says it listens, before start() has resolved.
     const onLog = options.exitWhileStarting
@@ -89,11 +134,12 @@ describe("embedded Postgres when its owner exits without stopping it", () => {
       ${then}
       process.exit(0);
     `;
+    // A child that kills itself rejects; what it printed before is on the error.
     const { stdout, stderr } = await promisify(execFile)(
       process.execPath,
       ["--import", "tsx", "--input-type=module", "-e", script],
       { cwd: resolve(import.meta.dirname, "..") },
-    );
+    ).catch((error: { stdout: string; stderr: string }) => error);
     return { pid: Number(stdout.trim()), stderr };
   }
 
@@ -122,6 +168,20 @@ describe("embedded Postgres when its owner exits without stopping it", () => {
     const { pid } = await childThat("", dataDir, port, { exitWhileStarting: true });
     expect(pid).toBeGreaterThan(0);
     await expectGone(pid);
+  });
+
+  it("12: a server left running by an owner that was SIGKILLed is stopped and started again by the next start", async () => {
+    const dataDir = await tempDir();
+    const port = await freePort();
+    const { pid } = await childThat('process.kill(process.pid, "SIGKILL");', dataDir, port);
+    expect(pid).toBeGreaterThan(0);
+    expect(isAlive(pid)).toBe(true); // nothing stopped it: its owner died without a word
+
+    const next = await startEmbeddedPostgres({ dataDir, port });
+    cleanups.push(() => next.stop());
+    expect(next.replacedPid).toBe(pid);
+    expect(isAlive(pid)).toBe(false);
+    expect(await query(next.url, "SELECT 1 AS one")).toEqual([{ one: 1 }]);
   });
 
   it("rejects nothing when the process outlives its 'exit' event (as a test worker does)", async () => {
