@@ -10,6 +10,7 @@ export const engineErrors = {
   WEIR_E_BODY_TOO_LARGE: { status: 413, message: "request body larger than the listener allows" },
   WEIR_E_RATE_LIMITED: { status: 429, message: "rate limit exceeded, retry later" },
   WEIR_E_HEADERS_TOO_LARGE: { status: 431, message: "request headers larger than the listener allows" },
+  WEIR_E_NOT_IMPLEMENTED: { status: 501, message: "transfer coding not implemented (only chunked is)" },
   WEIR_E_UPSTREAM_CONNECT: { status: 502, message: "could not connect to a backend" },
   WEIR_E_UPSTREAM_RESET: { status: 502, message: "backend closed the connection or sent an invalid response" },
   WEIR_E_NO_HEALTHY_BACKEND: { status: 503, message: "no healthy backend available" },

@@ -18,6 +18,7 @@ import { sweepClock } from "../util/clock";
 import {
   classifyHeader,
   connectionTokens,
+  eqLower,
   findCookie,
   findRawHeader,
   H_CONNECTION,
@@ -36,6 +37,7 @@ import {
 import { acceptableRequestId, nextRequestId } from "../util/request-id";
 import { BodyTooLargeError } from "./body-limit";
 import type { ClientConnection } from "./connection";
+import { splitAbsoluteTarget, validHost } from "./request-target";
 import { CONNECTION_CLOSE, CONTINUE, dateHeader, statusLine } from "./response-head";
 
 /** What one listener's requests run against; swapped as one reference by a config apply. */
@@ -113,7 +115,8 @@ export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
   readonly clientIp: string;
 
   // The upstream request: the upstream reads these fields from this object.
-  readonly path: string;
+  /** Origin-form (or `*` for `OPTIONS *`): an absolute-form target is rewritten. */
+  path: string;
   readonly method: string;
   headers: string[] = [];
   body: Readable | null = null;
@@ -127,7 +130,11 @@ export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
   private xff: string | undefined;
   private connection: string | undefined;
   private contentLength = -1;
+  /** The client's Content-Length value (digits: llhttp checked it); forwarded as the engine's own. */
+  private contentLengthValue = "";
   private chunkedRequest = false;
+  /** Why the request is refused before routing (RFC 9112 MUSTs); checked in `start`. */
+  private refusal: EngineErrorCode | undefined;
   private expectContinue = false;
   private continueSent = false;
   private bodyReceived = 0;
@@ -193,6 +200,8 @@ export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
     this.method = method;
     const raw = rawHeaders;
     const out = this.headers;
+    /** The last Transfer-Encoding line, when the codings are not exactly one `chunked`. */
+    let transferCodings: string | undefined;
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i] as string;
       const value = raw[i + 1] as string;
@@ -202,6 +211,8 @@ export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
           out.push(name, value);
           break;
         case H_HOST:
+          // RFC 9112 §3.2: more than one Host, or an invalid one, is a 400.
+          if (this.host !== undefined || !validHost(value)) this.refusal = "WEIR_E_BAD_REQUEST";
           this.host = value;
           break;
         case H_XFF:
@@ -211,10 +222,14 @@ export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
           if (this.requestId === "" && acceptableRequestId(value)) this.requestId = value;
           break;
         case H_CONTENT_LENGTH:
+          // Not copied: the engine writes the framing it forwards itself, after the hop-by-hop
+          // and route removals (which must never strip it: see `start`).
           this.contentLength = Number(value);
-          out.push(name, value);
+          this.contentLengthValue = value;
           break;
         case H_TRANSFER_ENCODING:
+          // Anything but one `chunked` is checked after the loop (slow path).
+          if (this.chunkedRequest || !eqLower(value, "chunked")) transferCodings = value;
           this.chunkedRequest = true;
           break;
         case H_COOKIE:
@@ -233,7 +248,36 @@ export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
           break;
       }
     }
+    // Codings besides chunked would be lost when the body is re-chunked, never silently: with
+    // chunked last, the body can be read but not decoded (RFC 9112 §6.1: 501 for a coding the
+    // server does not implement); without, its length is unknown (§6.3: 400, then close). llhttp
+    // refuses some of the latter itself, some only when the body starts.
+    if (transferCodings !== undefined)
+      this.refusal ??= endsWithChunked(transferCodings) ? "WEIR_E_NOT_IMPLEMENTED" : "WEIR_E_BAD_REQUEST";
+    // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 request means faulty framing: 400, close.
+    if (this.chunkedRequest && http10) this.refusal = "WEIR_E_BAD_REQUEST";
+    if (path.charCodeAt(0) !== 47 /* / */) this.readTarget(path);
     if (this.chunkedRequest || this.contentLength > 0) this.body = new RequestBody(conn);
+  }
+
+  /**
+   * Slow path, a target not in origin-form. `OPTIONS *` is forwarded as it is; an absolute-form
+   * target routes by its own authority, which replaces Host (RFC 9112 §3.2.2), and is forwarded
+   * in origin-form; anything else (`GET *`, a relative path) is a 400.
+   */
+  private readTarget(url: string): void {
+    if (url === "*") {
+      if (this.method !== "OPTIONS") this.refusal = "WEIR_E_BAD_REQUEST";
+      return;
+    }
+    const target = splitAbsoluteTarget(url);
+    if (target === undefined) {
+      this.refusal = "WEIR_E_BAD_REQUEST";
+      return;
+    }
+    this.path = target.path;
+    // A 1.1 request must still carry a Host (RFC 9112 §3.2), whose value is then ignored.
+    if (this.host !== undefined || this.http10) this.host = target.authority;
   }
 
   /** The answer has begun (a backend's head accepted) or is complete: nothing else can replace it. */
@@ -255,13 +299,17 @@ export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
     // A pipelined request whose connection closed before its turn.
     if (this.finished) return;
     const host = this.host;
-    const route = this.state.router.match(normalizeHost(host), this.path, this.rawHeaders);
     if (this.requestId === "") this.requestId = nextRequestId();
+    if (this.refusal !== undefined) {
+      this.answer(this.refusal);
+      return;
+    }
     if (host === undefined && !this.http10) {
       // RFC 9112 §3.2: an HTTP/1.1 request without Host gets 400.
       this.answer("WEIR_E_BAD_REQUEST");
       return;
     }
+    const route = this.state.router.match(normalizeHost(host), this.path, this.rawHeaders);
     if (route === undefined) {
       this.answer("WEIR_E_NO_ROUTE");
       return;
@@ -287,10 +335,18 @@ export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
     const out = this.headers;
     if (this.connection !== undefined) this.dropConnectionNamed(this.connection);
     if (route.requestRemove !== undefined) this.dropNamed(route.requestRemove);
-    if (host !== undefined) {
-      out.push("host", host, "x-forwarded-host", host);
+    // Host and the body's framing are added after the removals, so neither a Connection header
+    // naming them nor a route's `remove` can take them away: a body forwarded without its length
+    // would be read by the backend as the next request on a pooled connection (smuggling). The
+    // upstream frames a chunked body itself (bodyLength -1).
+    if (this.body !== null ? !this.chunkedRequest : this.contentLength >= 0)
+      out.push("content-length", this.contentLengthValue);
+    const forwardedHost = route.requestHost ?? host;
+    if (forwardedHost !== undefined) {
+      out.push("host", forwardedHost);
       this.needsHost = false;
     }
+    if (host !== undefined) out.push("x-forwarded-host", host);
     const xff = this.xff;
     out.push(
       "x-forwarded-for",
@@ -467,8 +523,10 @@ export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
         }
         continue;
       }
-      if (dropped?.has(name.toLowerCase())) continue;
+      // The length survives a Connection header naming it (and route rules, which cannot name
+      // it): the client frames the answer by the same length llhttp framed it by.
       if (kind === H_CONTENT_LENGTH) this.responseRemaining = Number(value);
+      else if (dropped?.has(name.toLowerCase())) continue;
       else if (kind === H_DATE) this.hasDate = true;
       head += `${name}: ${value}\r\n`;
     }
@@ -665,8 +723,9 @@ export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
       let head = `${statusLine(a.status)}content-type: text/plain; charset=utf-8\r\ncontent-length: ${a.contentLength}\r\nx-weir-error: ${code}\r\nx-request-id: ${this.requestId}\r\n`;
       if (retryAfter !== undefined) head += `retry-after: ${retryAfter}\r\n`;
       head += dateHeader(sweepClock.now);
-      // 413: the unread body is over the limit by definition, not worth reading to drop it.
-      const close = code === "WEIR_E_BODY_TOO_LARGE" || this.mustClose();
+      // 413: the unread body is over the limit by definition, not worth reading to drop it. A
+      // refused request (400, 501) closes: its framing or target cannot be trusted.
+      const close = a.status === 413 || a.status === 400 || a.status === 501 || this.mustClose();
       head += close ? CONNECTION_CLOSE : this.state.keepAlive;
       conn.lastActivity = sweepClock.now;
       conn.socket.write(this.method === "HEAD" ? `${head}\r\n` : `${head}\r\n${a.text}`, "latin1");
@@ -693,6 +752,16 @@ export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
       pool.shared.stats.record(status, micros);
     }
   }
+}
+
+/** Whether a Transfer-Encoding value's last coding is `chunked` (`gzip, chunked`). */
+function endsWithChunked(value: string): boolean {
+  let end = value.length;
+  while (end > 0 && (value.charCodeAt(end - 1) === 32 || value.charCodeAt(end - 1) === 9)) end--;
+  const start = end - 7;
+  if (start < 0 || !eqLower(value.slice(start, end), "chunked")) return false;
+  const before = start === 0 ? 44 : value.charCodeAt(start - 1);
+  return before === 44 /* , */ || before === 32 || before === 9;
 }
 
 const clientGoneError = Object.assign(new Error("client closed the connection"), { code: "WEIR_E_CLIENT_GONE" });

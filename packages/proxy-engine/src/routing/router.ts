@@ -20,12 +20,21 @@ export interface CompiledRoute {
   readonly headers: ReadonlyArray<{ readonly lower: string; readonly value: string | undefined }>;
   readonly requestRemove: ReadonlySet<string> | undefined;
   readonly requestAdd: readonly string[];
+  /** A Host the route sets: it replaces the client's (which X-Forwarded-Host keeps). */
+  readonly requestHost: string | undefined;
   readonly responseRemove: ReadonlySet<string> | undefined;
   readonly responseAdd: readonly string[];
   readonly limiter: RateLimiter | undefined;
   readonly limitHeader: string | undefined;
   readonly stats: Series;
 }
+
+/** Headers the engine writes itself (lowercase); a route's rules leave them alone. */
+const ENGINE_OWNED: Readonly<Record<string, true>> = {
+  "content-length": true,
+  "transfer-encoding": true,
+  host: true,
+};
 
 export function compileRoute(
   listener: string,
@@ -36,12 +45,21 @@ export function compileRoute(
 ): CompiledRoute {
   const hosts = route.match.hosts ?? [];
   const exact = hosts.filter((h) => !h.startsWith("*.")).map((h) => h.toLowerCase());
-  const lowerSet = (names: readonly string[]) =>
-    names.length > 0 ? new Set(names.map((n) => n.toLowerCase())) : undefined;
+  // The engine frames what it forwards itself: rules never add or remove Content-Length or
+  // Transfer-Encoding (a second length, or a body without one, would desynchronise the next hop),
+  // and Host is replaced rather than removed or repeated.
+  const lowerSet = (names: readonly string[]) => {
+    const kept = names.map((n) => n.toLowerCase()).filter((n) => !(n in ENGINE_OWNED));
+    return kept.length > 0 ? new Set(kept) : undefined;
+  };
   // Heads are written as latin1 strings (one byte per character): a configured value's non-ASCII
   // characters are stored as their UTF-8 bytes, so they go out as UTF-8 instead of truncated.
+  const latin1 = (value: string) => Buffer.from(value, "utf8").toString("latin1");
   const flatten = (record: Readonly<Record<string, string>>) =>
-    Object.entries(record).flatMap(([name, value]) => [name, Buffer.from(value, "utf8").toString("latin1")]);
+    Object.entries(record)
+      .filter(([name]) => !(name.toLowerCase() in ENGINE_OWNED))
+      .flatMap(([name, value]) => [name, latin1(value)]);
+  const hostRule = Object.entries(route.requestHeaders.add).find(([name]) => name.toLowerCase() === "host");
   return {
     name: route.name,
     key: `${listener}/${route.name}`,
@@ -53,6 +71,7 @@ export function compileRoute(
     // Headers the route sets are removed first, so "add" replaces rather than duplicates.
     requestRemove: lowerSet([...route.requestHeaders.remove, ...Object.keys(route.requestHeaders.add)]),
     requestAdd: flatten(route.requestHeaders.add),
+    requestHost: hostRule === undefined ? undefined : latin1(hostRule[1]),
     responseRemove: lowerSet([...route.responseHeaders.remove, ...Object.keys(route.responseHeaders.add)]),
     responseAdd: flatten(route.responseHeaders.add),
     limiter,

@@ -4,7 +4,11 @@ import type { Readable } from "node:stream";
 export interface UpstreamRequest {
   readonly method: string;
   readonly path: string;
-  /** Flat `[name, value, …]`, hop-by-hop headers already removed. */
+  /**
+   * Flat `[name, value, …]`, hop-by-hop headers already removed. Carries the Content-Length
+   * matching `bodyLength` (the exchange writes it), never Transfer-Encoding: a chunked body
+   * (`bodyLength` -1) is framed by the upstream.
+   */
   readonly headers: readonly string[];
   /** Request body, streamed with backpressure; `null` for none. */
   readonly body: Readable | null;

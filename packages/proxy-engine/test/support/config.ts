@@ -4,13 +4,16 @@ import type { TestBackend } from "./backends";
 type PoolInput = NonNullable<EngineConfigInput["pools"]>[number];
 type ListenerInput = NonNullable<EngineConfigInput["listeners"]>[number];
 
-export function backendsOf(list: readonly TestBackend[], extra: (b: TestBackend, i: number) => object = () => ({})) {
+/** Anything with a name and a port: test backends, logging backends. */
+type Addressed = Pick<TestBackend, "name" | "port">;
+
+export function backendsOf(list: readonly Addressed[], extra: (b: Addressed, i: number) => object = () => ({})) {
   return list.map((b, i) => ({ id: b.name, address: { host: "127.0.0.1", port: b.port }, ...extra(b, i) }));
 }
 
 /** One pool, one HTTP listener on port 0 routing everything to it. Health checks off unless given. */
 export function singlePoolConfig(
-  backends: readonly TestBackend[],
+  backends: readonly Addressed[],
   pool: Partial<PoolInput> = {},
   listener: Partial<ListenerInput> = {},
   version = 1,
