@@ -15,7 +15,8 @@ export interface AdminOptions {
  * The agent's admin endpoints, read-only, for probes and scrapers (bind it to localhost or a
  * private interface):
  * - `/healthz`: the process is alive (200);
- * - `/readyz`: 200 once a config is applied and its listeners are bound, else 503 with the reason;
+ * - `/readyz`: 200 once a config is applied and every one of its listeners is bound, else 503 with
+ *   the reason (a listener whose port another program holds is named, and retried meanwhile);
  * - `/metrics`: Prometheus text exposition of the engine's metrics;
  * - `/snapshot`, `/health`, `/status`: JSON (metrics snapshot, every backend's health, agent state).
  */
@@ -36,7 +37,7 @@ export async function startAdmin(options: AdminOptions): Promise<Server> {
       case "/healthz":
         return json(200, { status: "ok" });
       case "/readyz": {
-        const r = options.readiness();
+        const r = readiness(options);
         return json(r.ready ? 200 : 503, r.ready ? { status: "ready" } : { status: "not ready", reason: r.reason });
       }
       case "/metrics":
@@ -53,6 +54,7 @@ export async function startAdmin(options: AdminOptions): Promise<Server> {
           ...options.status(),
           configVersion: options.engine.config?.version ?? null,
           listeners: options.engine.listenerInfo(),
+          listenerStatus: options.engine.listenerStatus(),
         });
       default:
         res.writeHead(404, { "content-type": "text/plain" });
@@ -70,6 +72,17 @@ export async function startAdmin(options: AdminOptions): Promise<Server> {
     server.listen(port, host, () => resolve());
   });
   return server;
+}
+
+function readiness(options: AdminOptions): { ready: true } | { ready: false; reason: string } {
+  const r = options.readiness();
+  if (!r.ready) return r;
+  const failed = options.engine
+    .listenerStatus()
+    .flatMap((l) => (l.state === "failed" ? [`${l.name}: ${l.reason}`] : []));
+  return failed.length === 0
+    ? r
+    : { ready: false, reason: `listener ${failed.join("; listener ")} (retrying with back-off)` };
 }
 
 export function parseHostPort(text: string): { host: string; port: number } {

@@ -192,7 +192,16 @@ export async function runConnected(options: ConnectedOptions): Promise<Connected
     applying = applying.then(() => applyPush(payload));
   });
 
+  let applyingNow = false;
   const applyPush = async (payload: unknown): Promise<void> => {
+    applyingNow = true;
+    try {
+      await applyPushNow(payload);
+    } finally {
+      applyingNow = false;
+    }
+  };
+  const applyPushNow = async (payload: unknown): Promise<void> => {
     const parsed = configPushSchema.safeParse(payload);
     if (!parsed.success) {
       logger.warn("ignored a malformed config message from the hub", {
@@ -232,8 +241,36 @@ export async function runConnected(options: ConnectedOptions): Promise<Connected
     if (running !== applied.version)
       logger.info("config applied", { version: applied.version, previous: running, applyMs: Math.round(applyMs) });
     options.onApplied?.(applied.version, applyMs);
-    socket.emit("config:ack", { version: applied.version, applyMs });
+    ack(applied.version, applyMs);
   };
+
+  /** `applied`, or `partial` with every listener's status when some could not bind. */
+  const ack = (version: number, applyMs?: number) => {
+    const listeners = engine
+      .listenerStatus()
+      .map((l) =>
+        l.state === "serving"
+          ? l
+          : { name: l.name, state: l.state, reason: l.reason, ...(l.servingOn ? { servingOn: l.servingOn } : {}) },
+      );
+    const partial = listeners.some((l) => l.state === "failed");
+    socket.emit("config:ack", {
+      version,
+      ...(applyMs !== undefined ? { applyMs } : {}),
+      status: partial ? "partial" : "applied",
+      listeners,
+    });
+  };
+  // A listener bound on retry (or failing for another reason) changes what the running version's
+  // ack said: ack it again. During an apply, the ack that ends it reports the status.
+  let lastStatus = "";
+  engine.on("listeners", (status) => {
+    const summary = JSON.stringify(status.map((l) => [l.name, l.state, l.state === "failed" ? l.reason : ""]));
+    if (summary === lastStatus) return;
+    lastStatus = summary;
+    const version = engine.config?.version;
+    if (!applyingNow && version !== undefined && socket.connected) ack(version);
+  });
 
   const nack = (version: number, code: string, reason: string) => {
     const running = engine.config?.version;

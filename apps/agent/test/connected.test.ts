@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from "node:fs/promises";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "@weir/db/testing";
@@ -166,6 +167,53 @@ describe("connected agent", () => {
     expect(a.engine.config?.version).toBe(good);
     expect(await countAnswers(ports.f1 as number, 20)).toEqual({ a: 10, b: 10 });
     expect(a.logs.join("\n")).toContain("config refused; still running the previous one");
+  });
+
+  it("13.6: a listener whose port another program holds: acked partial, listed with the reason, retried until it serves", async () => {
+    const { token } = await cp.enrollmentToken();
+    const { poolId, ports } = await setUpPool("partial", ["pa1"]);
+    const blocker = createServer();
+    const taken = await new Promise<number>((resolve) =>
+      blocker.listen(0, "127.0.0.1", () => resolve((blocker.address() as AddressInfo).port)),
+    );
+    cleanups.push(
+      () => new Promise<void>((resolve) => (blocker.listening ? blocker.close(() => resolve()) : resolve())),
+    );
+    const late = await cp.admin.listeners.create({
+      name: "partial-late",
+      port: taken,
+      bindAddress: "127.0.0.1",
+      agentSelector: { agent: "pa1" },
+      defaultPoolId: poolId,
+    });
+    const admin = `127.0.0.1:${await freePort()}`;
+    const a = await agent({ token, name: "pa1", labels: { agent: "pa1" }, admin });
+    await a.welcomed;
+
+    // Everything else committed and serves; the agents list says which listener failed and why.
+    const row = await eventually(async () => {
+      const r = (await cp.admin.agents.list()).find((x) => x.name === "pa1");
+      return r?.appliedConfigVersion === late.configVersion && r.listenerFailures.length > 0 ? r : undefined;
+    }, "the partial apply to be recorded");
+    expect(row.listenerFailures).toEqual([
+      { name: "partial-late", reason: `127.0.0.1:${taken} is in use by another program` },
+    ]);
+    expect(row.lastError).toBeNull();
+    expect(await countAnswers(ports.pa1 as number, 20)).toEqual({ a: 10, b: 10 });
+    const notReady = await fetch(`http://${admin}/readyz`);
+    expect(notReady.status).toBe(503);
+    expect(((await notReady.json()) as { reason: string }).reason).toContain(
+      `listener partial-late: 127.0.0.1:${taken} is in use by another program`,
+    );
+
+    // The other program lets go: the agent binds it on retry and acks the same version, applied.
+    await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    await eventually(async () => {
+      const r = (await cp.admin.agents.list()).find((x) => x.name === "pa1");
+      return r?.listenerFailures.length === 0 ? r : undefined;
+    }, "the listener to bind on retry");
+    expect(await countAnswers(taken, 20)).toEqual({ a: 10, b: 10 });
+    expect((await fetch(`http://${admin}/readyz`)).status).toBe(200);
   });
 
   it("refuses a wrong token, a revoked one (dropping its agent) and an unknown protocol, saying why", async () => {

@@ -22,7 +22,9 @@ const asRoot = process.getuid?.() === 0;
 if (!asRoot) console.warn("any-folder.test.ts: skipped, it needs root (Postgres then runs as another user).");
 
 describe.runIf(asRoot)("a checkout only root can enter", () => {
-  it("12: npm start there serves the demo, with Postgres's binaries and cluster kept where its user reaches them", { timeout: 420_000 }, async () => {
+  it("12: npm start there serves the demo, with Postgres's binaries and cluster kept where its user reaches them", {
+    timeout: 420_000,
+  }, async () => {
     const closed = await mkdtemp(join(tmpdir(), "weir-closed-"));
     cleanups.push(() => rm(closed, { recursive: true, force: true }));
     expect((await stat(closed)).mode & 0o777).toBe(0o700);

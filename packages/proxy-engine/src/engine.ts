@@ -76,6 +76,54 @@ export interface ListenerInfo {
 
 type AnyListener = HttpListener | TcpListener;
 
+/**
+ * One listener of the running config. `failed`: its address could not be bound (`reason`, e.g.
+ * "127.0.0.1:8080 is in use by another program"); it is tried again at `retryAt` (engine clock,
+ * ms), and `servingOn` says where its previous binding still serves its routes, if anywhere.
+ */
+export type ListenerStatus =
+  | { name: string; state: "serving" }
+  | { name: string; state: "failed"; reason: string; retryAt: number; servingOn?: string };
+
+interface ListenerRetry {
+  config: Listener;
+  reason: string;
+  retryAt: number;
+  timer: NodeJS.Timeout;
+}
+
+/** Back-off of a listener's bind retries: 1 s doubling to 30 s. */
+const RETRY_BASE_MS = 1000;
+const RETRY_MAX_MS = 30_000;
+
+function sameBind(a: Listener, b: Listener): boolean {
+  return a.bind.host === b.bind.host && a.bind.port === b.bind.port;
+}
+
+/** The new config of a listener that keeps its old socket: its routes, on the old bind and TLS-ness. */
+function retainedOn(old: Listener, next: Listener): Listener {
+  return {
+    ...next,
+    bind: old.bind,
+    // The old socket speaks TLS or not; the new certificates only when it does.
+    tls: (old.tls === undefined) === (next.tls === undefined) ? next.tls : old.tls,
+    limits: { ...next.limits, maxHeaderBytes: old.limits.maxHeaderBytes },
+  };
+}
+
+function addressText(a: { host: string; port: number }): string {
+  return a.host.includes(":") ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}
+
+function bindFailure(lc: Listener, err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const address = addressText(lc.bind);
+  if (code === "EADDRINUSE") return `${address} is in use by another program`;
+  if (code === "EACCES") return `${address}: permission denied (ports below 1024 need privileges)`;
+  if (code === "EADDRNOTAVAIL") return `${address}: no such local address`;
+  return `${address}: ${(err as Error).message}`;
+}
+
 interface Reported {
   state: BackendHealthState;
   since: number;
@@ -102,7 +150,7 @@ function listenerSignature(l: Listener): string {
  * and metrics; listeners whose bind, protocol, TLS-ness and header limit are unchanged keep their
  * socket and connections.
  */
-export class Engine extends EventEmitter<{ health: [HealthEvent] }> {
+export class Engine extends EventEmitter<{ health: [HealthEvent]; listeners: [ListenerStatus[]] }> {
   private readonly env: EngineEnv;
   private readonly clock: { stop(): void } | undefined;
   private readonly drainTimeoutMs: number;
@@ -118,6 +166,11 @@ export class Engine extends EventEmitter<{ health: [HealthEvent] }> {
   private readonly poolShared = new Map<string, PoolShared>();
   private readonly routeStats = new Map<string, Series>();
   private readonly limiters = new Map<string, RateLimiter>();
+  /** Route series and limiter keys the running generation uses: what `prune` keeps. */
+  private readonly liveRoutes = new Set<string>();
+  private readonly liveLimiters = new Set<string>();
+  /** Listeners of the running config that could not bind, retried with back-off. */
+  private readonly retries = new Map<string, ListenerRetry>();
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -142,9 +195,20 @@ export class Engine extends EventEmitter<{ health: [HealthEvent] }> {
   }
 
   /**
-   * Validates and applies a config. Throws `WEIR_E_INVALID_CONFIG` (nothing changed) or
-   * `WEIR_E_LISTEN_FAILED` (new listeners closed again, the previous config keeps serving).
-   * Calls are serialised.
+   * Validates and applies a config, in two steps:
+   * 1. **Prepare**, touching nothing that serves traffic: parse (`WEIR_E_INVALID_CONFIG` when it
+   *    fails: nothing changed), then reserve a socket for every listener that needs a new one.
+   *    A freshly bound listener holds the connections it accepts until step 2.
+   * 2. **Commit**, synchronously (no request can run in between): backends, pools, routes and
+   *    listener states of the new generation replace the old ones in one step.
+   *
+   * A listener whose socket cannot be bound (its port is another program's) is left out of the
+   * commit and everything else goes ahead: it keeps its previous binding when it had one and the
+   * protocol is unchanged (serving the new routes there), is retried with back-off, and is
+   * reported `failed` with its reason by `listenerStatus()` and the `listeners` event. The only
+   * step that touches a live listener before the commit is releasing a socket for a rebind on the
+   * same address (TLS or header limit changed): that socket must be freed before it can be bound
+   * again. Calls are serialised.
    */
   apply(input: unknown): Promise<EngineConfig> {
     let config: EngineConfig;
@@ -158,13 +222,116 @@ export class Engine extends EventEmitter<{ health: [HealthEvent] }> {
     return run;
   }
 
+  /** Each listener of the running config: serving, or failed with why and when it is tried again. */
+  listenerStatus(): ListenerStatus[] {
+    return (this.current?.listeners ?? []).map((lc) => {
+      const failure = this.retries.get(lc.name);
+      if (failure === undefined) return { name: lc.name, state: "serving" };
+      const kept = this.listenerMap.get(lc.name);
+      return {
+        name: lc.name,
+        state: "failed",
+        reason: failure.reason,
+        retryAt: failure.retryAt,
+        ...(kept ? { servingOn: addressText(kept.address()) } : {}),
+      };
+    });
+  }
+
   private async applyParsed(config: EngineConfig): Promise<EngineConfig> {
     if (this.closed) throw new WeirEngineError("WEIR_E_ENGINE_CLOSED");
-    const now = this.env.now();
+    // The new config decides every listener afresh; pending retries belong to the old one.
+    this.cancelRetries();
 
-    // Build: pools over runtime backends (reused when pool, id and address match).
+    // Prepare: which listeners keep their socket, which need a new one, and bind those.
+    const keep: Array<[AnyListener, Listener]> = [];
+    const rebind: Array<{ lc: Listener; listener: AnyListener; old: AnyListener | undefined; reason?: string }> = [];
+    for (const lc of config.listeners) {
+      const existing = this.listenerMap.get(lc.name);
+      if (existing !== undefined && listenerSignature(existing.config) === listenerSignature(lc)) {
+        keep.push([existing, lc]);
+        continue;
+      }
+      rebind.push({ lc, listener: this.createListener(lc), old: existing });
+    }
+    for (const entry of rebind) {
+      // Same address, new socket: the old one must let go of the port first.
+      if (entry.old !== undefined && sameBind(entry.old.config, entry.lc)) {
+        void entry.old.close(this.drainTimeoutMs).catch(() => {});
+        entry.old = undefined;
+      }
+      try {
+        await entry.listener.listen();
+      } catch (err) {
+        entry.reason = bindFailure(entry.lc, err);
+        void entry.listener.close(0).catch(() => {});
+      }
+    }
+    if (this.closed) {
+      for (const entry of rebind) void entry.listener.close(0).catch(() => {});
+      throw new WeirEngineError("WEIR_E_ENGINE_CLOSED");
+    }
+
+    // Commit: from here to the end, nothing awaits.
+    const now = this.env.now();
+    const { pools, backends } = this.buildPools(config, now);
+    this.liveRoutes.clear();
+    this.liveLimiters.clear();
+    const listeners = new Map<string, AnyListener>();
+    for (const [l, lc] of keep) {
+      this.updateListener(l, lc, pools);
+      listeners.set(lc.name, l);
+    }
+    const failed: Array<{ lc: Listener; reason: string }> = [];
+    for (const { lc, listener, old, reason } of rebind) {
+      if (reason === undefined) {
+        this.activateListener(listener, lc, pools);
+        listeners.set(lc.name, listener);
+        if (old !== undefined) void old.close(this.drainTimeoutMs).catch(() => {});
+        continue;
+      }
+      failed.push({ lc, reason });
+      if (old !== undefined && old.config.protocol === lc.protocol) {
+        // Keep serving where it is, with the new routes, until the new address can be bound.
+        this.updateListener(old, retainedOn(old.config, lc), pools);
+        listeners.set(lc.name, old);
+      } else if (old !== undefined) {
+        void old.close(this.drainTimeoutMs).catch(() => {});
+      }
+    }
+    const removed = [...this.listenerMap.values()].filter((l) => !listeners.has(l.config.name));
+    const previousBackends = this.backends;
+    this.listenerMap = listeners;
+    this.pools = pools;
+    this.backends = backends;
+    this.current = config;
+
+    // Retire what the new config dropped: listeners drain, backends finish their requests, and
+    // the side tables forget pools and routes that are gone.
+    for (const l of removed) void l.close(this.drainTimeoutMs).catch(() => {});
+    for (const [key, b] of previousBackends) {
+      if (backends.has(key)) continue;
+      this.checkers.get(b)?.stop();
+      this.checkers.delete(b);
+      void b.dispatcher?.close().catch(() => {});
+    }
+    this.prune(config);
+    this.syncHealthCheckers(pools);
+    this.tick();
+    for (const { lc, reason } of failed) this.scheduleRetry(lc, reason, 0);
+    if (failed.length > 0)
+      this.env.logger.warn("config applied in part", {
+        version: config.version,
+        failed: failed.map(({ lc, reason }) => `${lc.name}: ${reason}`),
+      });
+    else this.env.logger.info("config applied", { version: config.version });
+    this.emit("listeners", this.listenerStatus());
+    return config;
+  }
+
+  /** The new generation's pools over runtime backends (reused when pool, id and address match). */
+  private buildPools(config: EngineConfig, now: number) {
     const backends = new Map<string, BackendRuntime>();
-    const created: BackendRuntime[] = [];
     const pools = new Map<string, PoolRuntime>();
     for (const poolConfig of config.pools) {
       const isNewPool = !this.pools.has(poolConfig.name);
@@ -181,7 +348,6 @@ export class Engine extends EventEmitter<{ health: [HealthEvent] }> {
           b = new BackendRuntime(poolConfig.name, bc, poolConfig.circuitBreaker, now);
           // A backend added to a running pool ramps up; a pool's first backends start at full weight.
           if (!isNewPool) b.warmSince = now;
-          created.push(b);
         }
         b.update(bc, poolConfig.circuitBreaker, poolConfig.slowStartMs);
         this.ensureDispatcher(b, poolConfig);
@@ -192,79 +358,55 @@ export class Engine extends EventEmitter<{ health: [HealthEvent] }> {
       runtime.refreshPanic(now);
       pools.set(poolConfig.name, runtime);
     }
+    return { pools, backends };
+  }
 
-    // Diff listeners: keep (update state), replace (rebind), add, remove.
-    const keep: Array<[AnyListener, Listener]> = [];
-    const replace: Array<[AnyListener, AnyListener]> = [];
-    const add: AnyListener[] = [];
-    for (const lc of config.listeners) {
-      const existing = this.listenerMap.get(lc.name);
-      if (existing !== undefined && listenerSignature(existing.config) === listenerSignature(lc)) {
-        keep.push([existing, lc]);
-        continue;
-      }
-      const fresh = this.createListener(lc, pools);
-      if (existing !== undefined) replace.push([existing, fresh]);
-      else add.push(fresh);
-    }
-    const removed = [...this.listenerMap.values()].filter(
-      (l) => !config.listeners.some((lc) => lc.name === l.config.name),
-    );
+  /** Forgets per-pool, per-route and rate-limit state of what the running config no longer has. */
+  private prune(config: EngineConfig): void {
+    const poolNames = new Set(config.pools.map((p) => p.name));
+    for (const name of this.poolShared.keys()) if (!poolNames.has(name)) this.poolShared.delete(name);
+    for (const key of this.routeStats.keys()) if (!this.liveRoutes.has(key)) this.routeStats.delete(key);
+    for (const key of this.limiters.keys()) if (!this.liveLimiters.has(key)) this.limiters.delete(key);
+  }
 
-    // Bind new listeners before anything changes, so a taken port leaves the old config serving.
-    const bound: AnyListener[] = [];
+  private scheduleRetry(lc: Listener, reason: string, attempt: number): void {
+    const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** attempt);
+    const timer = setTimeout(() => {
+      this.queue = this.queue.then(() => this.retryListener(lc, attempt)).catch(() => {});
+    }, delay);
+    timer.unref();
+    this.retries.set(lc.name, { config: lc, reason, retryAt: this.env.now() + delay, timer });
+  }
+
+  private cancelRetries(): void {
+    for (const retry of this.retries.values()) clearTimeout(retry.timer);
+    this.retries.clear();
+  }
+
+  /** Binds a listener left out of the last commit; on success it takes over from its old binding. */
+  private async retryListener(lc: Listener, attempt: number): Promise<void> {
+    if (this.closed || this.retries.get(lc.name)?.config !== lc) return;
+    const listener = this.createListener(lc);
     try {
-      for (const l of add) {
-        await l.listen();
-        bound.push(l);
-      }
+      await listener.listen();
     } catch (err) {
-      await Promise.all(bound.map((l) => l.close(0)));
-      for (const b of created) void b.dispatcher?.close().catch(() => {});
-      throw new WeirEngineError("WEIR_E_LISTEN_FAILED", `${(err as Error).message}`, { cause: err });
+      void listener.close(0).catch(() => {});
+      if (this.retries.get(lc.name)?.config !== lc) return;
+      this.scheduleRetry(lc, bindFailure(lc, err), attempt + 1);
+      this.emit("listeners", this.listenerStatus());
+      return;
     }
-
-    // Swap.
-    const listeners = new Map<string, AnyListener>();
-    for (const l of add) listeners.set(l.config.name, l);
-    for (const [l, lc] of keep) {
-      this.updateListener(l, lc, pools);
-      listeners.set(lc.name, l);
+    if (this.closed || this.retries.get(lc.name)?.config !== lc) {
+      void listener.close(0).catch(() => {});
+      return;
     }
-    for (const [old, fresh] of replace) {
-      // Same port: the old socket must stop listening first (close() releases it at once); its
-      // connections finish their requests in the background.
-      void old.close(this.drainTimeoutMs).catch(() => {});
-      try {
-        await fresh.listen();
-      } catch (err) {
-        this.env.logger.error("listener rebind failed", { listener: fresh.config.name, error: String(err) });
-        throw new WeirEngineError(
-          "WEIR_E_LISTEN_FAILED",
-          `listener "${fresh.config.name}": ${(err as Error).message}`,
-          { cause: err },
-        );
-      }
-      listeners.set(fresh.config.name, fresh);
-    }
-    const previousBackends = this.backends;
-    this.listenerMap = listeners;
-    this.pools = pools;
-    this.backends = backends;
-    this.current = config;
-
-    // Retire what the new config dropped: listeners drain, backends finish their requests.
-    for (const l of removed) void l.close(this.drainTimeoutMs).catch(() => {});
-    for (const [key, b] of previousBackends) {
-      if (backends.has(key)) continue;
-      this.checkers.get(b)?.stop();
-      this.checkers.delete(b);
-      void b.dispatcher?.close().catch(() => {});
-    }
-    this.syncHealthCheckers(pools);
-    this.tick();
-    this.env.logger.info("config applied", { version: config.version });
-    return config;
+    this.activateListener(listener, lc, this.pools);
+    const old = this.listenerMap.get(lc.name);
+    this.listenerMap.set(lc.name, listener);
+    if (old !== undefined) void old.close(this.drainTimeoutMs).catch(() => {});
+    this.retries.delete(lc.name);
+    this.env.logger.info("listener bound on retry", { listener: lc.name, attempts: attempt + 2 });
+    this.emit("listeners", this.listenerStatus());
   }
 
   private ensureDispatcher(b: BackendRuntime, pool: PoolConfig): void {
@@ -294,6 +436,7 @@ export class Engine extends EventEmitter<{ health: [HealthEvent] }> {
   }
 
   private routeSeries(key: string): Series {
+    this.liveRoutes.add(key);
     let s = this.routeStats.get(key);
     if (s === undefined) {
       s = new Series();
@@ -308,6 +451,7 @@ export class Engine extends EventEmitter<{ health: [HealthEvent] }> {
       if (r.rateLimit !== undefined) {
         // Keep the buckets while the route's limit is unchanged: a swap must not reset a client's budget.
         const key = `${lc.name}/${r.name}/${JSON.stringify(r.rateLimit)}`;
+        this.liveLimiters.add(key);
         limiter = this.limiters.get(key);
         if (limiter === undefined) {
           limiter = new RateLimiter(r.rateLimit);
@@ -362,10 +506,14 @@ export class Engine extends EventEmitter<{ health: [HealthEvent] }> {
     };
   }
 
-  private createListener(lc: Listener, pools: Map<string, PoolRuntime>): AnyListener {
-    return lc.protocol === "tcp"
-      ? new TcpListener(lc, this.tcpState(lc, pools))
-      : new HttpListener(lc, this.httpState(lc, pools));
+  /** A listener that can bind but serves nothing until `activateListener`. */
+  private createListener(lc: Listener): AnyListener {
+    return lc.protocol === "tcp" ? new TcpListener(lc) : new HttpListener(lc);
+  }
+
+  private activateListener(l: AnyListener, lc: Listener, pools: Map<string, PoolRuntime>): void {
+    if (l instanceof TcpListener) l.activate(this.tcpState(lc, pools));
+    else l.activate(this.httpState(lc, pools));
   }
 
   private updateListener(l: AnyListener, lc: Listener, pools: Map<string, PoolRuntime>): void {
@@ -522,6 +670,7 @@ export class Engine extends EventEmitter<{ health: [HealthEvent] }> {
     await this.queue;
     clearInterval(this.tickTimer);
     this.clock?.stop();
+    this.cancelRetries();
     for (const c of this.checkers.values()) c.stop();
     this.checkers.clear();
     await Promise.all([...this.listenerMap.values()].map((l) => l.close(this.drainTimeoutMs)));

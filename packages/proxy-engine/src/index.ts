@@ -8,6 +8,7 @@ export {
   type EngineOptions,
   type HealthEvent,
   type ListenerInfo,
+  type ListenerStatus,
 } from "./engine";
 export type { Logger } from "./env";
 export { type EngineErrorCode, engineErrors, WeirEngineError } from "./errors";

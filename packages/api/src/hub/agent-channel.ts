@@ -10,6 +10,7 @@ import {
 } from "@weir/config";
 import type { Db } from "@weir/db";
 import type { z } from "zod";
+import { failedListeners } from "../domain/agents/listener-failures";
 import { LogThrottle } from "../log-throttle";
 import { AgentRefused, authenticateAgent } from "./authenticate-agent";
 import type { ConfigDistributor } from "./config-distributor";
@@ -120,7 +121,12 @@ export function attachAgentChannel(deps: AgentChannelDeps): void {
     socket.on("config:ack", (payload) => {
       const parsed = configAckSchema.safeParse(payload);
       if (!parsed.success) return malformed("config:ack", parsed.error);
-      const { version } = parsed.data;
+      const { version, status, listeners } = parsed.data;
+      const failures = status === "partial" ? failedListeners(listeners) : [];
+      if (failures.length > 0 && throttle.allow(`${agentId}:partial:${version}`))
+        logger.warn(
+          `agent ${name} applied config version ${version} in part: ${failures.map((f) => `${f.name}: ${f.reason}`).join("; ")}`,
+        );
       socket.data.applied = version;
       deps.onAck({ agentId, name }, version);
       // A newer version running makes an older refusal history, whichever connection refused it.
@@ -131,7 +137,7 @@ export function attachAgentChannel(deps: AgentChannelDeps): void {
           .$transaction([
             db.agent.updateMany({
               where: { id: agentId },
-              data: { appliedConfigVersion: version, lastSeenAt: seenAt },
+              data: { appliedConfigVersion: version, listenerFailures: failures, lastSeenAt: seenAt },
             }),
             db.agent.updateMany({
               where: { id: agentId, rejectedConfigVersion: { lte: version } },

@@ -240,7 +240,18 @@ export class TelemetryAggregator {
       const keep = this.options.historySeconds ?? 300;
       if (history.length > keep) history.splice(0, history.length - keep);
     }
+    this.forgetGonePools(names, at);
     return ticks;
+  }
+
+  /**
+   * Rollout windows of a pool no longer in the config and no longer reported by any agent are
+   * forgotten once they are older than a window can reach (its charts go at `setKnownPools`).
+   */
+  private forgetGonePools(live: ReadonlySet<string>, at: number): void {
+    for (const [name, seconds] of this.versionSeconds)
+      if (!live.has(name) && (seconds.at(-1)?.at ?? 0) <= at - VERSION_SECONDS_KEPT * 1000)
+        this.versionSeconds.delete(name);
   }
 
   /** Every agent's latest backend gauges, merged by pool and backend: agents counted, active summed, worst health. */

@@ -188,4 +188,25 @@ describe("version windows", () => {
     expect(v1.requests).toBe(20);
     expect(agg.versionWindow("shop", "v3", 0, Number.MAX_SAFE_INTEGER).requests).toBe(0);
   });
+
+  it("13.6: forgets a pool that left the config and the reports once its rollout windows have aged out", () => {
+    let now = 60_000_000;
+    const agg = new TelemetryAggregator({ now: () => now });
+    agg.setKnownPools([{ name: "shop", backends: [{ id: "a", version: "v1" }] }]);
+    agg.ingest("x", report(now + 1000, [{ id: "a", version: "v1", n: 10, micros: [1_000] }]));
+    now += 2_500;
+    agg.tick();
+    expect(agg.history("shop").length).toBeGreaterThan(0);
+    expect(agg.versionWindow("shop", "v1", 0, Number.MAX_SAFE_INTEGER).requests).toBe(10);
+
+    // The pool is deleted: its charts go at once, its rollout windows after their 15 minutes.
+    agg.setKnownPools([]);
+    now += 3_000;
+    agg.tick();
+    expect(agg.history("shop")).toEqual([]);
+    expect(agg.versionWindow("shop", "v1", 0, Number.MAX_SAFE_INTEGER).requests).toBe(10);
+    now += 900_000;
+    agg.tick();
+    expect(agg.versionWindow("shop", "v1", 0, Number.MAX_SAFE_INTEGER).requests).toBe(0);
+  });
 });

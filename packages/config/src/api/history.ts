@@ -122,6 +122,8 @@ export const agentSchema = z.object({
   address: z.string().nullable(),
   connected: z.boolean(),
   appliedConfigVersion: z.number().nullable(),
+  /** Listeners of the applied version the agent could not bind (a partial apply); empty when all serve. */
+  listenerFailures: z.array(z.object({ name: z.string(), reason: z.string(), servingOn: z.string().optional() })),
   rejectedConfigVersion: z.number().nullable(),
   lastError: z.string().nullable(),
   lastSeenAt: z.string().nullable(),

@@ -9,8 +9,9 @@ import { backendHealthStateSchema, statusCountsSchema } from "../dataplane/metri
  * Protocol versions: the agent sends the one it speaks in its handshake; the hub accepts the
  * versions in SUPPORTED_PROTOCOL_VERSIONS and refuses the rest with a message naming them.
  */
-export const PROTOCOL_VERSION = 1;
-export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [1];
+export const PROTOCOL_VERSION = 2;
+/** 1: acks carry no listener status (taken as "applied"). 2: acks say `applied` or `partial`. */
+export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [1, 2];
 
 /** Namespace the agents connect to. */
 export const AGENTS_NAMESPACE = "/agents";
@@ -103,11 +104,35 @@ export const configPushSchema = z.strictObject({
 });
 export type ConfigPush = z.output<typeof configPushSchema>;
 
-/** agent → hub: `version` validated, applied atomically and written to the data directory. */
+/**
+ * One listener of an applied config, as the agent's engine runs it. `failed`: its address could
+ * not be bound (another program holds the port); the agent retries it with back-off and, where
+ * the listener had an address before, still serves its routes there (`servingOn`).
+ */
+export const listenerApplyStatusSchema = z.discriminatedUnion("state", [
+  z.strictObject({ name: z.string().max(63), state: z.literal("serving") }),
+  z.strictObject({
+    name: z.string().max(63),
+    state: z.literal("failed"),
+    reason: z.string().max(500),
+    servingOn: z.string().max(300).optional(),
+  }),
+]);
+export type ListenerApplyStatus = z.output<typeof listenerApplyStatusSchema>;
+
+/**
+ * agent → hub: `version` validated, committed in one step and written to the data directory.
+ * - `applied`: every listener serves;
+ * - `partial`: everything committed except the listeners marked `failed` in `listeners`, which
+ *   the agent keeps retrying; it sends another ack for the same version when that changes.
+ * A config that cannot be applied at all is refused with `config:nack` instead.
+ */
 export const configAckSchema = z.strictObject({
   version: z.int().min(0),
   /** Time the agent took from receipt to ack, in ms. */
   applyMs: z.number().min(0).optional(),
+  status: z.enum(["applied", "partial"]).default("applied"),
+  listeners: z.array(listenerApplyStatusSchema).max(1000).default([]),
 });
 export type ConfigAck = z.output<typeof configAckSchema>;
 

@@ -104,6 +104,8 @@ export class ClientConnection {
     readonly socket: Socket,
     private readonly host: ConnectionHost,
     maxHeaderBytes: number,
+    /** Bytes read before this connection took the socket over (a listener parked it until its config committed). */
+    early: Buffer | null = null,
   ) {
     const now = sweepClock.now;
     this.since = now;
@@ -126,6 +128,7 @@ export class ClientConnection {
     // consume; a socket already gone has none (and may have emitted 'close' already).
     if (this.handle?.isStreamBase === true) {
       parser.consume(this.handle);
+      if (early !== null && early.length > 0) this.onParserExecute(parser.execute(early) as number | Error);
       return;
     }
     this.mode = CLOSED;

@@ -28,16 +28,25 @@ export class HttpListener implements ConnectionHost {
   private readonly clients = new Set<ClientConnection>();
   private sweeper: NodeJS.Timeout | undefined;
   private sni: SniTable | undefined;
+  private readonly serve: (socket: Socket, early?: Buffer | null) => void;
 
-  constructor(
-    readonly config: Listener,
-    public state: ListenerState,
-  ) {
+  /** Set by `activate`; until then the listener holds a bound socket and serves nothing. */
+  state!: ListenerState;
+  /** Connections accepted between bind and activation, paused until the config commits. */
+  private parked: Socket[] | undefined = [];
+
+  constructor(readonly config: Listener) {
     const maxHeaderBytes = config.limits.maxHeaderBytes;
-    const onClient = (socket: Socket) => {
-      const conn = new ClientConnection(socket, this, maxHeaderBytes);
+    const onClient = (socket: Socket, early: Buffer | null = null) => {
+      if (this.parked !== undefined) {
+        socket.pause();
+        this.parked.push(socket);
+        return;
+      }
+      const conn = new ClientConnection(socket, this, maxHeaderBytes, early);
       if (conn.open) this.clients.add(conn);
     };
+    this.serve = onClient;
     // Half-open sockets, as Node's HTTP server has them: an HTTP connection ends itself on the
     // client's FIN (see ClientConnection), a WebSocket tunnel passes the FIN on.
     if (config.tls) {
@@ -77,6 +86,7 @@ export class HttpListener implements ConnectionHost {
   private readonly sweep = (): void => {
     const now = Date.now();
     sweepClock.now = now;
+    if (this.parked !== undefined) return; // not serving yet: no connection to time out
     const idle = this.state.limits.idleTimeoutMs;
     const headers = Math.min(idle, MAX_HEADERS_TIMEOUT_MS);
     for (const c of this.clients) c.check(now, idle, headers);
@@ -93,6 +103,20 @@ export class HttpListener implements ConnectionHost {
       : { host: this.config.bind.host, port: 0 };
   }
 
+  /** Starts serving with `state`: the commit of the config that bound this listener. */
+  activate(state: ListenerState): void {
+    this.state = state;
+    const parked = this.parked ?? [];
+    this.parked = undefined;
+    for (const socket of parked) {
+      if (socket.destroyed) continue;
+      // What arrived while parked sits in the socket's buffer, which the parser (reading the
+      // handle directly from now on) never sees: it is handed over first.
+      this.serve(socket, socket.read() as Buffer | null);
+      socket.resume();
+    }
+  }
+
   update(config: Listener, state: ListenerState): void {
     if (config.tls) this.sni = new SniTable(config.tls.certificates);
     this.state = state;
@@ -100,6 +124,7 @@ export class HttpListener implements ConnectionHost {
 
   async close(graceMs: number): Promise<void> {
     this.draining = true;
+    for (const socket of this.parked ?? []) socket.destroy();
     for (const c of this.clients) c.closeIfIdle();
     try {
       await closeServer(this.server, this.connections, graceMs);

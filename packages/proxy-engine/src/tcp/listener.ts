@@ -128,13 +128,19 @@ export class TcpListener {
   readonly server: Server;
   readonly connections = new ConnectionCounter();
   private sni: SniTable | undefined;
+  /** Set by `activate`; until then the listener holds a bound socket and serves nothing. */
+  state!: TcpListenerState;
+  /** Connections accepted between bind and activation, paused until the config commits. */
+  private parked: Socket[] | undefined = [];
 
-  constructor(
-    readonly config: Listener,
-    public state: TcpListenerState,
-  ) {
+  constructor(readonly config: Listener) {
     const onConnection = (socket: Socket) => {
       this.connections.track(socket);
+      if (this.parked !== undefined) {
+        socket.pause();
+        this.parked.push(socket);
+        return;
+      }
       new TcpSession(this.state, socket).open();
     };
     if (config.tls) {
@@ -169,12 +175,22 @@ export class TcpListener {
       : { host: this.config.bind.host, port: 0 };
   }
 
+  /** Starts serving with `state`: the commit of the config that bound this listener. */
+  activate(state: TcpListenerState): void {
+    this.state = state;
+    const parked = this.parked ?? [];
+    this.parked = undefined;
+    // TcpSession pauses the socket itself and resumes it once the backend answers.
+    for (const socket of parked) if (!socket.destroyed) new TcpSession(state, socket).open();
+  }
+
   update(config: Listener, state: TcpListenerState): void {
     if (config.tls) this.sni = new SniTable(config.tls.certificates);
     this.state = state;
   }
 
   close(graceMs: number): Promise<void> {
+    for (const socket of this.parked ?? []) socket.destroy();
     return closeServer(this.server, this.connections, graceMs);
   }
 }

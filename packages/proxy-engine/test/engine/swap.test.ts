@@ -1,5 +1,6 @@
+import { type AddressInfo, createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { seededRng } from "../../src";
+import { type ListenerStatus, seededRng } from "../../src";
 import { Cleanup, startBackend, type TestBackend } from "../support/backends";
 import { eventually, TestClient } from "../support/client";
 import { backendsOf, singlePoolConfig } from "../support/config";
@@ -197,18 +198,107 @@ describe("config swap", () => {
     expect(await held.get("/")).toBe("HTTP/1.1 200 OK");
   });
 
-  it("answers WEIR_E_LISTEN_FAILED for a taken port and keeps the previous config", async () => {
+  it("13.6: a listener whose port another program holds is left out, the rest commits, and it binds on retry once the port is free", async () => {
+    const [a, b] = await backends(["a", "b"]);
+    const { engine, port, client } = await startEngine(cleanup, singlePoolConfig([a!]));
+    const blocker = createServer();
+    const taken = await new Promise<number>((resolve) =>
+      blocker.listen(0, "127.0.0.1", () => resolve((blocker.address() as AddressInfo).port)),
+    );
+    const events: ListenerStatus[][] = [];
+    engine.on("listeners", (status) => events.push(status));
+
+    const next = singlePoolConfig([b!], {}, {}, 2);
+    await engine.apply({
+      ...next,
+      listeners: [
+        ...(next.listeners ?? []),
+        { name: "late", bind: { host: "127.0.0.1", port: taken }, routes: [{ name: "all", pool: "p" }] },
+      ],
+    });
+    // Everything else committed: version 2 runs and "web" serves the new pool.
+    expect(engine.config?.version).toBe(2);
+    expect((await client.get(port, "/")).body).toBe("b");
+    const late = engine.listenerStatus().find((l) => l.name === "late");
+    expect(late).toMatchObject({ state: "failed", reason: `127.0.0.1:${taken} is in use by another program` });
+    expect(late && "servingOn" in late).toBe(false);
+    expect(engine.listenerStatus().find((l) => l.name === "web")).toEqual({ name: "web", state: "serving" });
+    expect(events.at(-1)?.find((l) => l.name === "late")?.state).toBe("failed");
+
+    // The other program goes away; the retry binds it without a new config.
+    await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    await eventually(() => events.at(-1)?.every((l) => l.state === "serving") ?? false, 15_000);
+    expect((await client.get(taken, "/")).body).toBe("b");
+  });
+
+  it("13.6: a listener moved to a taken port keeps serving on its old one, with the new routes", async () => {
+    const [a, b] = await backends(["a", "b"]);
+    const { engine, port, client } = await startEngine(cleanup, singlePoolConfig([a!]));
+    const blocker = createServer();
+    cleanup.add(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
+    const taken = await new Promise<number>((resolve) =>
+      blocker.listen(0, "127.0.0.1", () => resolve((blocker.address() as AddressInfo).port)),
+    );
+    await engine.apply(singlePoolConfig([b!], {}, { bind: { host: "127.0.0.1", port: taken } }, 2));
+    expect(engine.config?.version).toBe(2);
+    expect(engine.listenerStatus()).toEqual([
+      {
+        name: "web",
+        state: "failed",
+        reason: `127.0.0.1:${taken} is in use by another program`,
+        retryAt: expect.any(Number),
+        servingOn: `127.0.0.1:${port}`,
+      },
+    ]);
+    expect((await client.get(port, "/")).body).toBe("b");
+  });
+
+  it("13.6: an invalid config changes nothing, and pending retries go on", async () => {
     const [a] = await backends(["a"]);
-    const { engine, port } = await startEngine(cleanup, singlePoolConfig([a!]));
-    const base = singlePoolConfig([a!]);
-    await expect(
-      engine.apply({
-        ...base,
-        version: 2,
-        listeners: [...(base.listeners ?? []), { name: "clash", bind: { host: "127.0.0.1", port }, routes: [] }],
-      }),
-    ).rejects.toMatchObject({ code: "WEIR_E_LISTEN_FAILED" });
+    const { engine, port, client } = await startEngine(cleanup, singlePoolConfig([a!]));
+    await expect(engine.apply({ version: 2, pools: [{ name: "p", backends: "nope" }] })).rejects.toMatchObject({
+      code: "WEIR_E_INVALID_CONFIG",
+    });
     expect(engine.config?.version).toBe(1);
-    expect(engine.listenerInfo().map((l) => l.name)).toEqual(["web"]);
+    expect((await client.get(port, "/")).body).toBe("a");
+  });
+
+  it("13.6: pools and routes that are gone leave nothing behind in the metrics", async () => {
+    const [a, b] = await backends(["a", "b"]);
+    const base = singlePoolConfig([a!]);
+    const { engine, port, client } = await startEngine(cleanup, base);
+    const withExtra = {
+      ...base,
+      version: 2,
+      pools: [...(base.pools ?? []), { name: "q", healthCheck: { type: "none" }, backends: backendsOf([b!]) }],
+      listeners: [
+        {
+          name: "web",
+          bind: { host: "127.0.0.1", port },
+          routes: [
+            {
+              name: "extra",
+              match: { pathPrefix: "/q" },
+              pool: "q",
+              rateLimit: { requestsPerSecond: 100, burst: 100 },
+            },
+            { name: "all", pool: "p" },
+          ],
+        },
+      ],
+    };
+    await engine.apply(withExtra);
+    expect((await client.get(port, "/q")).body).toBe("b");
+    expect(Object.keys(engine.metrics.snapshot().routes)).toContain("web/extra");
+    expect(Object.keys(engine.metrics.snapshot().pools)).toContain("q");
+
+    await engine.apply({
+      ...base,
+      version: 3,
+      listeners: [{ ...withExtra.listeners[0]!, routes: [{ name: "all", pool: "p" }] }],
+    });
+    const snapshot = engine.metrics.snapshot();
+    expect(Object.keys(snapshot.routes)).toEqual(["web/all"]);
+    expect(Object.keys(snapshot.pools)).toEqual(["p"]);
   });
 });

@@ -51,6 +51,12 @@ export default function AgentsPage() {
                     agent.appliedConfigVersion < latestVersion && (
                       <span className="muted small"> ({latestVersion - agent.appliedConfigVersion} behind)</span>
                     )}
+                  {agent.listenerFailures.map((failure) => (
+                    <div key={failure.name} className="error small">
+                      applied in part: listener {failure.name} not bound ({failure.reason})
+                      {failure.servingOn ? `, still serving on ${failure.servingOn}` : ""}; retrying
+                    </div>
+                  ))}
                   {agent.lastError && (
                     <div className="error small">
                       rejected {agent.rejectedConfigVersion}: {agent.lastError}

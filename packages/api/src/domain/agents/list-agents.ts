@@ -1,4 +1,5 @@
 import type { Db } from "@weir/db";
+import { listenerFailuresOf } from "./listener-failures";
 
 export async function listAgents({ db }: { db: Db }) {
   const agents = await db.agent.findMany({ orderBy: { name: "asc" } });
@@ -11,6 +12,7 @@ export async function listAgents({ db }: { db: Db }) {
     address: agent.address,
     connected: agent.connected,
     appliedConfigVersion: agent.appliedConfigVersion,
+    listenerFailures: listenerFailuresOf(agent.listenerFailures),
     rejectedConfigVersion: agent.rejectedConfigVersion,
     lastError: agent.lastError,
     lastSeenAt: agent.lastSeenAt?.toISOString() ?? null,
