@@ -502,6 +502,7 @@ export class Engine extends EventEmitter<{ health: [HealthEvent]; listeners: [Li
       name: lc.name,
       pool: pools.get(lc.defaultPool as string) as PoolRuntime,
       idleTimeoutMs: lc.limits.idleTimeoutMs,
+      limits: lc.limits,
       env: this.env,
     };
   }
@@ -658,7 +659,11 @@ export class Engine extends EventEmitter<{ health: [HealthEvent]; listeners: [Li
     }
     const listeners: MetricsSnapshot["listeners"] = {};
     for (const l of this.listenerMap.values()) {
-      listeners[l.config.name] = { connectionsOpen: l.connections.open, connectionsAccepted: l.connections.accepted };
+      listeners[l.config.name] = {
+        connectionsOpen: l.connections.open,
+        connectionsAccepted: l.connections.accepted,
+        connectionsRefused: l.connections.refused,
+      };
     }
     return { takenAt: Date.now(), configVersion: this.current?.version ?? 0, routes, pools, backends, listeners };
   }

@@ -48,7 +48,12 @@ export const metricsSnapshotSchema = z.strictObject({
   backends: z.record(z.string(), backendSnapshotSchema),
   listeners: z.record(
     z.string(),
-    z.strictObject({ connectionsOpen: z.int().min(0), connectionsAccepted: z.int().min(0) }),
+    z.strictObject({
+      connectionsOpen: z.int().min(0),
+      connectionsAccepted: z.int().min(0),
+      /** Closed as they were accepted: over `maxConnections` or `maxConnectionsPerClient`. */
+      connectionsRefused: z.int().min(0).default(0),
+    }),
   ),
 });
 export type MetricsSnapshot = z.output<typeof metricsSnapshotSchema>;

@@ -261,6 +261,21 @@ export const listenerLimitsSchema = z.strictObject({
   maxBodyBytes: z.int().min(0).max(Number.MAX_SAFE_INTEGER).default(10_485_760),
   /** A client connection silent this long is closed (keep-alive and mid-request). */
   idleTimeoutMs: ms(100, 3_600_000).default(60_000),
+  /**
+   * A request's line and headers must arrive within this from their first byte (from the
+   * connection's opening for its first request), else 408 and the connection closes: a client
+   * trickling one byte a second cannot hold a connection (HAProxy's `timeout http-request`).
+   */
+  headerTimeoutMs: ms(100, 600_000).default(10_000),
+  /**
+   * A request's body must arrive within this after its head, else 408 (or the connection is cut
+   * when the answer has begun). The idle timeout restarts on every byte; this does not. 0: none.
+   */
+  bodyTimeoutMs: z.union([z.literal(0), ms(100, 3_600_000)]).default(120_000),
+  /** Open client connections on this listener; more are closed as they are accepted. 0: no cap. */
+  maxConnections: z.int().min(0).max(10_000_000).default(0),
+  /** Open client connections from one client address; more are closed as they are accepted. 0: no cap. */
+  maxConnectionsPerClient: z.int().min(0).max(10_000_000).default(0),
 });
 export type ListenerLimits = z.output<typeof listenerLimitsSchema>;
 

@@ -1,4 +1,5 @@
 import type { Socket } from "node:net";
+import type { ListenerLimits } from "@weir/config";
 import type { EngineErrorCode } from "../errors";
 import { sweepClock } from "../util/clock";
 import { normalizeIp } from "../util/headers";
@@ -58,6 +59,10 @@ const STOP_QUEUE = 2;
  * destroy the answer in flight (a "lingering close", as NGINX does).
  */
 const LINGER_MS = 5_000;
+/** The sweep's verdict on a body that did not arrive in time, handled as a parse error is. */
+const BODY_TIMEOUT: Error & { code?: string } = Object.assign(new Error("request body timeout"), {
+  code: "WEIR_BODY_TIMEOUT",
+});
 
 /**
  * One client connection of an HTTP listener: HTTP/1.1 on Node's own llhttp parser, without
@@ -80,6 +85,8 @@ const LINGER_MS = 5_000;
 export class ClientConnection {
   readonly clientIp: string;
   private mode = HEAD;
+  /** When the body of the request being read must have arrived (sweep clock); 0: none pending. */
+  private bodyUntil = 0;
   /** Start of the headers timeout (HEAD) or of the linger (CLOSING). */
   private since: number;
   /** Last read or write, for the idle timeout. */
@@ -96,6 +103,8 @@ export class ClientConnection {
   private extraHeaders: string[] | null = null;
   private extraUrl = "";
   private upgrade: UpgradeRequest | null = null;
+  /** An upgrade pipelined behind a request, and the bytes read past its head: handed over after that answer. */
+  private pendingUpgrade: { readonly req: UpgradeRequest; readonly head: Buffer } | null = null;
   private stopped = 0;
   private readonly parser: NativeParser;
   private readonly handle: StreamHandle;
@@ -182,9 +191,13 @@ export class ClientConnection {
       this.refuse("WEIR_E_BAD_REQUEST");
       return 0;
     }
-    const x = new Exchange(this, this.host.state, name, path, raw, minor === 0, keepAlive);
+    const state = this.host.state;
+    const x = new Exchange(this, state, name, path, raw, minor === 0, keepAlive);
     if (!keepAlive) this.noMoreRequests = true;
     this.parsing = x;
+    // Cleared by the message's end, which for a request without a body comes in this same read.
+    const bodyMs = state.limits.bodyTimeoutMs;
+    this.bodyUntil = bodyMs === 0 ? 0 : sweepClock.now + bodyMs;
     if (this.active === null) {
       this.active = x;
       this.mode = BUSY;
@@ -207,6 +220,7 @@ export class ClientConnection {
     // Trailers of a chunked body arrive through onParserHeaders; they are not forwarded.
     this.extraHeaders = null;
     this.extraUrl = "";
+    this.bodyUntil = 0;
     const x = this.parsing;
     if (x === null) return;
     this.parsing = null;
@@ -262,7 +276,9 @@ export class ClientConnection {
         ? "WEIR_E_HEADERS_TOO_LARGE"
         : err.code === "HPE_CHUNK_EXTENSIONS_OVERFLOW"
           ? "WEIR_E_BODY_TOO_LARGE"
-          : "WEIR_E_BAD_REQUEST",
+          : err === BODY_TIMEOUT
+            ? "WEIR_E_REQUEST_TIMEOUT"
+            : "WEIR_E_BAD_REQUEST",
     );
     this.enterClosing();
   }
@@ -283,17 +299,23 @@ export class ClientConnection {
   private handOver(req: UpgradeRequest, parsed: number): void {
     this.upgrade = null;
     if (this.active !== null) {
-      // An upgrade pipelined behind a request: the tunnel cannot wait for that answer.
-      this.socket.destroy();
+      // Pipelined behind a request: the upgrade waits for the answers before it (in order, as any
+      // pipelined request), its bytes copied out of the parser's buffer and reading stopped, so
+      // nothing after the handshake is parsed as HTTP.
+      this.pendingUpgrade = { req, head: Buffer.from(this.parser.getCurrentBuffer().subarray(parsed)) };
+      this.stopReading(STOP_QUEUE);
       return;
     }
+    this.startUpgrade(req, this.parser.getCurrentBuffer().subarray(parsed));
+  }
+
+  private startUpgrade(req: UpgradeRequest, head: Buffer): void {
     if (req.method !== "GET") {
       // CONNECT (llhttp reports it as an upgrade): this is not a forward proxy.
       writeRawAnswer(this.socket, "WEIR_E_BAD_REQUEST");
       this.enterClosing();
       return;
     }
-    const head = this.parser.getCurrentBuffer().subarray(parsed);
     this.detach();
     handleUpgrade(this.host.state, req, this.socket, head);
   }
@@ -354,6 +376,15 @@ export class ClientConnection {
       if (queue.length === 0) this.resumeReading(STOP_QUEUE);
       // Not from inside the previous answer's upstream callback: its connection is unwinding.
       process.nextTick(startExchange, x);
+      return;
+    }
+    const upgrade = this.pendingUpgrade;
+    if (upgrade !== null) {
+      this.pendingUpgrade = null;
+      // Not from inside a parser or upstream callback: detaching unconsumes the parser. Rare: a closure is fine.
+      process.nextTick(() => {
+        if (this.mode !== CLOSED && !this.socket.destroyed) this.startUpgrade(upgrade.req, upgrade.head);
+      });
       return;
     }
     if (this.noMoreRequests || this.host.draining) {
@@ -424,6 +455,7 @@ export class ClientConnection {
     this.active = null;
     this.parsing = null;
     this.queue = null;
+    this.pendingUpgrade = null;
     x?.clientGone();
     try {
       this.parser.unconsume();
@@ -442,18 +474,26 @@ export class ClientConnection {
     this.active?.onClientDrain();
   };
 
-  /** Timeout check, from the listener's sweep. */
-  check(now: number, idleMs: number, headersMs: number): void {
+  /** Timeout check, from the listener's sweep: the header deadline, the body deadline, idleness. */
+  check(now: number, limits: ListenerLimits): void {
     switch (this.mode) {
       case HEAD:
-        if (now - this.since >= headersMs) {
+        // The whole head within its deadline, and no silence longer than the idle timeout in it.
+        if (now - this.since >= limits.headerTimeoutMs || now - this.lastActivity >= limits.idleTimeoutMs) {
           writeRawAnswer(this.socket, "WEIR_E_REQUEST_TIMEOUT");
           this.enterClosing();
         }
         return;
-      case IDLE:
       case BUSY:
-        if (now - this.lastActivity >= idleMs) this.socket.destroy();
+        if (this.bodyUntil !== 0 && this.parsing !== null && now >= this.bodyUntil) {
+          // Answered as a malformed body is: 408 while no answer has begun, else the connection goes.
+          this.onParseError(BODY_TIMEOUT);
+          return;
+        }
+        if (now - this.lastActivity >= limits.idleTimeoutMs) this.socket.destroy();
+        return;
+      case IDLE:
+        if (now - this.lastActivity >= limits.idleTimeoutMs) this.socket.destroy();
         return;
       case CLOSING:
         if (now - this.since >= LINGER_MS) this.socket.destroy();

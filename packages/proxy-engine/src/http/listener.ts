@@ -7,9 +7,6 @@ import { sweepClock } from "../util/clock";
 import { ClientConnection, type ConnectionHost, SWEEP_MS } from "./connection";
 import type { ListenerState } from "./exchange";
 
-/** The headers timeout is the idle timeout, at most this (Node's default headersTimeout). */
-const MAX_HEADERS_TIMEOUT_MS = 60_000;
-
 /**
  * One HTTP (or HTTPS) listener: a `net` (or `tls`) server whose connections speak HTTP/1.1
  * through `ClientConnection`. The server and its socket live as long as the listener's bind,
@@ -62,10 +59,18 @@ export class HttpListener implements ConnectionHost {
         onClient,
       );
       this.server.on("tlsClientError", (_err, socket) => socket.destroy());
+      // Caps are checked at TCP accept, before the handshake costs anything.
+      this.server.on("connection", (socket: Socket) => this.connections.admit(socket, this.limits()));
     } else {
-      this.server = createServer({ noDelay: true, allowHalfOpen: true }, onClient);
+      this.server = createServer({ noDelay: true, allowHalfOpen: true }, (socket: Socket) => {
+        if (this.connections.admit(socket, this.limits())) onClient(socket);
+      });
     }
-    this.server.on("connection", (socket: Socket) => this.connections.track(socket));
+  }
+
+  /** The running limits: the committed state's, or the config's while not yet activated. */
+  private limits(): ListenerState["limits"] {
+    return this.parked === undefined ? this.state.limits : this.config.limits;
   }
 
   /** What forces a new server: anything fixed at creation. */
@@ -87,9 +92,8 @@ export class HttpListener implements ConnectionHost {
     const now = Date.now();
     sweepClock.now = now;
     if (this.parked !== undefined) return; // not serving yet: no connection to time out
-    const idle = this.state.limits.idleTimeoutMs;
-    const headers = Math.min(idle, MAX_HEADERS_TIMEOUT_MS);
-    for (const c of this.clients) c.check(now, idle, headers);
+    const limits = this.state.limits;
+    for (const c of this.clients) c.check(now, limits);
   };
 
   forget(conn: ClientConnection): void {

@@ -12,6 +12,7 @@ export interface TcpListenerState {
   readonly name: string;
   readonly pool: PoolRuntime;
   readonly idleTimeoutMs: number;
+  readonly limits: Listener["limits"];
   readonly env: EngineEnv;
 }
 
@@ -135,7 +136,7 @@ export class TcpListener {
 
   constructor(readonly config: Listener) {
     const onConnection = (socket: Socket) => {
-      this.connections.track(socket);
+      if (!this.connections.admit(socket, this.parked === undefined ? this.state.limits : config.limits)) return;
       if (this.parked !== undefined) {
         socket.pause();
         this.parked.push(socket);

@@ -2,26 +2,63 @@ import type { Server as NetServer, Socket } from "node:net";
 
 const kCounter = Symbol("weir.connections");
 
-/** Open and accepted client connections of one listener; also what a graceful close waits for. */
+/** The caps `admit` enforces (a listener's limits). */
+export interface ConnectionCaps {
+  readonly maxConnections: number;
+  readonly maxConnectionsPerClient: number;
+}
+
+/**
+ * Open, accepted and refused client connections of one listener, open ones per client address;
+ * also what a graceful close waits for. Costs a map update per connection, nothing per request.
+ */
 export class ConnectionCounter {
   open = 0;
   accepted = 0;
+  refused = 0;
   readonly sockets = new Set<Socket>();
+  private readonly perClient = new Map<string, number>();
 
-  track(socket: Socket): void {
+  /**
+   * Counts a freshly accepted socket, or closes it at once (before any TLS handshake or parsing
+   * work) when the listener or its client address is at its cap. Returns whether it was admitted.
+   */
+  admit(socket: Socket, caps: ConnectionCaps): boolean {
+    const client = socket.remoteAddress ?? "";
+    const fromClient = this.perClient.get(client) ?? 0;
+    if (
+      (caps.maxConnections > 0 && this.open >= caps.maxConnections) ||
+      (caps.maxConnectionsPerClient > 0 && fromClient >= caps.maxConnectionsPerClient)
+    ) {
+      this.refused++;
+      socket.destroy();
+      return false;
+    }
     this.open++;
     this.accepted++;
+    this.perClient.set(client, fromClient + 1);
     this.sockets.add(socket);
-    (socket as Socket & { [kCounter]?: ConnectionCounter })[kCounter] = this;
+    (socket as Counted)[kCounter] = this;
+    (socket as Counted)[kClient] = client;
     socket.once("close", onSocketClose);
+    return true;
+  }
+
+  release(socket: Socket): void {
+    const client = (socket as Counted)[kClient] ?? "";
+    this.open--;
+    this.sockets.delete(socket);
+    const left = (this.perClient.get(client) ?? 1) - 1;
+    if (left <= 0) this.perClient.delete(client);
+    else this.perClient.set(client, left);
   }
 }
 
-function onSocketClose(this: Socket & { [kCounter]?: ConnectionCounter }): void {
-  const c = this[kCounter];
-  if (c === undefined) return;
-  c.open--;
-  c.sockets.delete(this);
+const kClient = Symbol("weir.client");
+type Counted = Socket & { [kCounter]?: ConnectionCounter; [kClient]?: string };
+
+function onSocketClose(this: Counted): void {
+  this[kCounter]?.release(this);
 }
 
 export function listenOn(server: NetServer, host: string, port: number): Promise<void> {
