@@ -419,6 +419,7 @@ export class Engine extends EventEmitter<{ health: [HealthEvent]; listeners: [Li
       authority: b.authority,
       maxConnections: pool.circuitBreaker.maxConnections,
       connectTimeoutMs: pool.timeouts.connectMs,
+      now: this.env.now,
       onConnectionOpened: () => {
         b.connectionsOpened++;
         b.connectionsOpen++;
@@ -665,7 +666,7 @@ export class Engine extends EventEmitter<{ health: [HealthEvent]; listeners: [Li
         connectionsRefused: l.connections.refused,
       };
     }
-    return { takenAt: Date.now(), configVersion: this.current?.version ?? 0, routes, pools, backends, listeners };
+    return { takenAt: now, configVersion: this.current?.version ?? 0, routes, pools, backends, listeners };
   }
 
   /** Stops listening, lets in-flight requests finish (up to the drain timeout), closes upstream pools. */

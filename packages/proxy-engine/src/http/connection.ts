@@ -1,7 +1,7 @@
 import type { Socket } from "node:net";
 import type { ListenerLimits } from "@weir/config";
 import type { EngineErrorCode } from "../errors";
-import { sweepClock } from "../util/clock";
+import type { Now } from "../util/clock";
 import { normalizeIp } from "../util/headers";
 import {
   HTTPParser,
@@ -84,6 +84,7 @@ const BODY_TIMEOUT: Error & { code?: string } = Object.assign(new Error("request
  */
 export class ClientConnection {
   readonly clientIp: string;
+  private readonly now: Now;
   private mode = HEAD;
   /** When the body of the request being read must have arrived (sweep clock); 0: none pending. */
   private bodyUntil = 0;
@@ -116,7 +117,9 @@ export class ClientConnection {
     /** Bytes read before this connection took the socket over (a listener parked it until its config committed). */
     early: Buffer | null = null,
   ) {
-    const now = sweepClock.now;
+    // The engine's clock: every deadline of this connection is counted on it.
+    this.now = host.state.env.now;
+    const now = this.now();
     this.since = now;
     this.lastActivity = now;
     this.clientIp = normalizeIp(socket.remoteAddress);
@@ -197,7 +200,7 @@ export class ClientConnection {
     this.parsing = x;
     // Cleared by the message's end, which for a request without a body comes in this same read.
     const bodyMs = state.limits.bodyTimeoutMs;
-    this.bodyUntil = bodyMs === 0 ? 0 : sweepClock.now + bodyMs;
+    this.bodyUntil = bodyMs === 0 ? 0 : this.now() + bodyMs;
     if (this.active === null) {
       this.active = x;
       this.mode = BUSY;
@@ -229,7 +232,7 @@ export class ClientConnection {
 
   /** After each read: what llhttp parsed (a byte count) or the error that stopped it. */
   private readonly onParserExecute = (ret: number | (Error & { code?: string })): void => {
-    this.lastActivity = sweepClock.now;
+    this.lastActivity = this.now();
     if (typeof ret !== "number") {
       this.onParseError(ret);
       return;
@@ -241,7 +244,7 @@ export class ClientConnection {
     if (!this.headersThisRead && this.mode === IDLE) {
       // The first bytes of the next request: its head must now arrive within the headers timeout.
       this.mode = HEAD;
-      this.since = sweepClock.now;
+      this.since = this.now();
     }
     this.headersThisRead = false;
   };
@@ -393,7 +396,7 @@ export class ClientConnection {
       return;
     }
     this.mode = IDLE;
-    this.lastActivity = sweepClock.now;
+    this.lastActivity = this.now();
   }
 
   /** The request body stream is full: stop reading until the upstream takes more. */
@@ -424,7 +427,7 @@ export class ClientConnection {
 
   private enterClosing(): void {
     this.mode = CLOSING;
-    this.since = sweepClock.now;
+    this.since = this.now();
     this.noMoreRequests = true;
     this.parsing = null;
     // Keep reading (and dropping): see LINGER_MS.

@@ -14,7 +14,6 @@ import {
   type UpstreamHandler,
   type UpstreamRequest,
 } from "../upstream/types";
-import { sweepClock } from "../util/clock";
 import {
   classifyHeader,
   connectionTokens,
@@ -475,7 +474,7 @@ export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
     const sticky = this.setStickyFor;
     if (sticky !== undefined && sticky === b)
       head += `set-cookie: ${pool.stickyCookie}=${b.id}${pool.stickyAttributes}\r\n`;
-    if (!this.hasDate) head += dateHeader(sweepClock.now);
+    if (!this.hasDate) head += dateHeader(this.state.env.now());
 
     // Framing towards the client: the backend's length when it sent one; else chunked for
     // HTTP/1.1 and close-delimited for 1.0. HEAD, 204 and 304 answers have no body.
@@ -495,7 +494,7 @@ export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
       this.head = head;
       return true;
     }
-    this.conn.lastActivity = sweepClock.now;
+    this.conn.lastActivity = this.state.env.now();
     if (this.conn.socket.write(head, "latin1")) return true;
     this.waitingDrain = true;
     return false;
@@ -538,7 +537,7 @@ export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
     if (this.responseRemaining > 0) this.responseRemaining -= chunk.length;
     const conn = this.conn;
     const socket = conn.socket;
-    conn.lastActivity = sweepClock.now;
+    conn.lastActivity = this.state.env.now();
     let ok: boolean;
     const head = this.head;
     if (head !== null) {
@@ -722,12 +721,12 @@ export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
     if (!this.relaying && !this.finished && conn.open) {
       let head = `${statusLine(a.status)}content-type: text/plain; charset=utf-8\r\ncontent-length: ${a.contentLength}\r\nx-weir-error: ${code}\r\nx-request-id: ${this.requestId}\r\n`;
       if (retryAfter !== undefined) head += `retry-after: ${retryAfter}\r\n`;
-      head += dateHeader(sweepClock.now);
+      head += dateHeader(this.state.env.now());
       // 413: the unread body is over the limit by definition, not worth reading to drop it. A
       // refused request (400, 501) closes: its framing or target cannot be trusted.
       const close = a.status === 413 || a.status === 400 || a.status === 501 || this.mustClose();
       head += close ? CONNECTION_CLOSE : this.state.keepAlive;
-      conn.lastActivity = sweepClock.now;
+      conn.lastActivity = this.state.env.now();
       conn.socket.write(this.method === "HEAD" ? `${head}\r\n` : `${head}\r\n${a.text}`, "latin1");
       this.finish(a.status);
       this.answered = true;

@@ -3,7 +3,6 @@ import { createServer as createTlsServer } from "node:tls";
 import type { Listener } from "@weir/config";
 import { ConnectionCounter, closeServer, listenOn } from "../tcp/server-util";
 import { SniTable } from "../tls";
-import { sweepClock } from "../util/clock";
 import { ClientConnection, type ConnectionHost, SWEEP_MS } from "./connection";
 import type { ListenerState } from "./exchange";
 
@@ -81,17 +80,14 @@ export class HttpListener implements ConnectionHost {
   async listen(): Promise<void> {
     await listenOn(this.server, this.config.bind.host, this.config.bind.port);
     if (this.sweeper === undefined) {
-      // The shared clock may be stale when no listener was sweeping: new connections read it.
-      sweepClock.now = Date.now();
       this.sweeper = setInterval(this.sweep, SWEEP_MS);
       this.sweeper.unref();
     }
   }
 
   private readonly sweep = (): void => {
-    const now = Date.now();
-    sweepClock.now = now;
     if (this.parked !== undefined) return; // not serving yet: no connection to time out
+    const now = this.state.env.now();
     const limits = this.state.limits;
     for (const c of this.clients) c.check(now, limits);
   };

@@ -300,7 +300,7 @@ class Tunnel implements RequestKeys {
     const add = route.responseAdd;
     for (let i = 0; i < add.length; i += 2) head += `${add[i]}: ${add[i + 1]}\r\n`;
     head += `x-request-id: ${this.requestId}\r\n`;
-    if (!hasDate) head += dateHeader(Date.now());
+    if (!hasDate) head += dateHeader(this.state.env.now());
     this.client.write(`${head}${CONNECTION_CLOSE}\r\n`, "latin1");
   }
 

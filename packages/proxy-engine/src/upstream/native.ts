@@ -26,18 +26,16 @@ import {
 /**
  * Timeouts are checked by one sweep every SWEEP_MS over the connections that have a deadline,
  * instead of a timer per request: arming a timeout is one number assignment. Deadlines are thus
- * honoured within SWEEP_MS. `nowMs` is the sweep's cached clock.
+ * honoured within SWEEP_MS. Time is the engine's injected clock (`options.now`), read per pool.
  */
 const SWEEP_MS = 50;
-let nowMs = Date.now();
 const live = new Set<NativeUpstream>();
 let sweeper: NodeJS.Timeout | undefined;
 
 function startSweeper(): void {
   if (sweeper !== undefined) return;
   sweeper = setInterval(() => {
-    nowMs = Date.now();
-    for (const pool of live) pool.sweep(nowMs);
+    for (const pool of live) pool.sweep(pool.options.now());
   }, SWEEP_MS);
   sweeper.unref();
 }
@@ -80,10 +78,13 @@ class Connection {
   private readingPaused = false;
   private opened = false;
 
+  private readonly now: () => number;
+
   constructor(private readonly pool: NativeUpstream) {
     const o = pool.options;
     this.socket = connect({ host: o.host, port: o.port, noDelay: true });
-    this.deadline = nowMs + o.connectTimeoutMs;
+    this.now = o.now;
+    this.deadline = o.now() + o.connectTimeoutMs;
     this.deadlineCode = UPSTREAM_CONNECT_TIMEOUT;
     const parser = new HTTPParser();
     parser.initialize(HTTPParser.RESPONSE, parserResource, 0, 0);
@@ -117,7 +118,7 @@ class Connection {
     this.headResponse = request.method === "HEAD";
     this.extraHeaders = null;
     this.bodyTimeout = request.bodyTimeout;
-    this.deadline = request.headersTimeout > 0 ? nowMs + request.headersTimeout : 0;
+    this.deadline = request.headersTimeout > 0 ? this.now() + request.headersTimeout : 0;
     this.deadlineCode = UPSTREAM_HEADERS_TIMEOUT;
     this.sent = false;
     handler.onConnect(this.abort);
@@ -235,7 +236,7 @@ class Connection {
       if (name.length === 10 && (name === "keep-alive" || name.toLowerCase() === "keep-alive"))
         this.readKeepAlive(all[i + 1] as string);
     }
-    this.deadline = this.bodyTimeout > 0 ? nowMs + this.bodyTimeout : 0;
+    this.deadline = this.bodyTimeout > 0 ? this.now() + this.bodyTimeout : 0;
     this.deadlineCode = UPSTREAM_BODY_TIMEOUT;
     const handler = this.handler;
     if (handler !== null && !handler.onHeaders(statusCode, all, this.resume)) this.pauseReading();
@@ -254,7 +255,7 @@ class Connection {
   }
 
   private readonly onParserBody = (chunk: Buffer): void => {
-    if (this.bodyTimeout > 0) this.deadline = nowMs + this.bodyTimeout;
+    if (this.bodyTimeout > 0) this.deadline = this.now() + this.bodyTimeout;
     const handler = this.handler;
     if (handler !== null && !handler.onData(chunk)) this.pauseReading();
   };
@@ -271,7 +272,7 @@ class Connection {
     // A backend that answered before reading the whole request body cannot take another request.
     if (this.keepAlive && this.bodyDone && this.state === ACTIVE) {
       this.state = IDLE;
-      this.idleSince = nowMs;
+      this.idleSince = this.now();
       this.pool.release(this);
     } else {
       this.destroy(null);
@@ -314,7 +315,7 @@ class Connection {
       this.handler = null;
       this.deadline = 0;
       this.state = IDLE;
-      this.idleSince = nowMs;
+      this.idleSince = this.now();
       this.pool.release(this);
       handler.onError(reason);
       return;
@@ -333,7 +334,7 @@ class Connection {
     if (request !== null && this.handler !== null) this.write(request);
     else {
       this.state = IDLE;
-      this.idleSince = nowMs;
+      this.idleSince = this.now();
       this.pool.release(this);
     }
   };
@@ -420,7 +421,6 @@ export class NativeUpstream implements Upstream {
   constructor(readonly options: UpstreamOptions) {
     live.add(this);
     startSweeper();
-    nowMs = Date.now();
   }
 
   dispatch(request: UpstreamRequest, handler: UpstreamHandler): void {

@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import type { Now } from "../util/clock";
 
 /** One request to a backend, as the exchange hands it over (the exchange object itself). */
 export interface UpstreamRequest {
@@ -48,6 +49,8 @@ export interface UpstreamOptions {
   readonly authority: string;
   readonly maxConnections: number;
   readonly connectTimeoutMs: number;
+  /** The engine's clock (ms): deadlines and keep-alive idleness are counted on it. */
+  readonly now: Now;
   readonly onConnectionOpened: () => void;
   readonly onConnectionClosed: () => void;
 }

@@ -2,6 +2,11 @@
  * A millisecond clock read on every request. `Date.now()` is cheap but not free, and a decision
  * such as "is this ejection over" does not need better than a few milliseconds: a shared number
  * refreshed by one unref'd timer is. Latency is measured with `performance.now()` instead.
+ *
+ * The engine reads time through one `Now` only (its `EngineOptions.now`, this coarse clock by
+ * default): balancing, health, ejections, client and upstream timeouts, the Date header, metrics
+ * snapshots. A test injects its own and moves it instead of sleeping; timers (the sweeps) still
+ * run on real time, and look at the injected clock when they fire.
  */
 export type Now = () => number;
 
@@ -21,13 +26,6 @@ export function createCoarseClock(resolutionMs = 5): CoarseClock {
     stop: () => clearInterval(timer),
   };
 }
-
-/**
- * Wall clock in ms for client connection timeouts and the Date header, refreshed by the HTTP
- * listeners' timeout sweeps (every 100 ms): reading it on every read and write costs nothing, and
- * timeouts counted in seconds need no better.
- */
-export const sweepClock = { now: Date.now() };
 
 /** Random number in [0, 1). Injected everywhere randomness decides something, for deterministic tests. */
 export type Rng = () => number;
