@@ -13,28 +13,35 @@ function which(cmd: string): string | undefined {
   return undefined;
 }
 
-/** nginx, haproxy and wrk: installed with apt when missing and running as root, else explained. */
-export function ensureTools(): { nginx: string; haproxy: string; wrk: string } {
-  const find = () => ({ nginx: which("nginx"), haproxy: which("haproxy"), wrk: which("wrk") });
+export type Tool = "nginx" | "haproxy" | "wrk";
+const PACKAGE: Record<Tool, string> = { nginx: "nginx-light", haproxy: "haproxy", wrk: "wrk" };
+
+/** The tools asked for (nginx, haproxy and wrk by default): installed with apt when missing and running as root, else explained. */
+export function ensureTools<T extends Tool = Tool>(
+  needed: readonly T[] = ["nginx", "haproxy", "wrk"] as T[],
+): Record<T, string> {
+  const find = () => Object.fromEntries(needed.map((t) => [t, which(t)])) as Record<T, string | undefined>;
   let tools = find();
-  if (!tools.nginx || !tools.haproxy || !tools.wrk) {
+  const missing = () => needed.filter((t) => tools[t] === undefined);
+  if (missing().length > 0) {
+    const packages = missing().map((t) => PACKAGE[t]);
     if (process.getuid?.() === 0) {
-      console.log("installing nginx-light, haproxy and wrk with apt-get…");
+      console.log(`installing ${packages.join(", ")} with apt-get…`);
       execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
-      execFileSync("apt-get", ["install", "-y", "-qq", "nginx-light", "haproxy", "wrk"], {
+      execFileSync("apt-get", ["install", "-y", "-qq", ...packages], {
         stdio: "inherit",
         env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
       });
       tools = find();
     }
-    if (!tools.nginx || !tools.haproxy || !tools.wrk) {
+    if (missing().length > 0) {
       console.error(
-        "The benchmark needs nginx, haproxy and wrk. Install them, e.g.: sudo apt-get install nginx-light haproxy wrk",
+        `This needs ${needed.join(", ")}. Install them, e.g.: sudo apt-get install ${needed.map((t) => PACKAGE[t]).join(" ")}`,
       );
       process.exit(1);
     }
   }
-  return tools as { nginx: string; haproxy: string; wrk: string };
+  return tools as Record<T, string>;
 }
 
 const children = new Set<ChildProcess>();

@@ -43,7 +43,17 @@ const known: Record<string, number> = {
 export function classifyLower(lower: string): number {
   const k = known[lower];
   if (k !== undefined) return k;
-  return lower.startsWith("proxy-") ? H_HOP : H_OTHER;
+  if (lower.startsWith("proxy-")) return H_HOP;
+  // CGI-style backends (WSGI, Rack, PHP) read `Transfer_Encoding` as `HTTP_TRANSFER_ENCODING`, the
+  // same variable as `Transfer-Encoding`: forwarded, an underscore spelling of a header the proxy
+  // frames or sets would reframe the body behind its back, or spoof X-Forwarded-*. Not forwarded,
+  // like NGINX's `underscores_in_headers off` (which drops every underscore name). Classified
+  // once per spelling (the cache), so this costs nothing per request.
+  if (lower.includes("_")) {
+    const dashed = lower.replaceAll("_", "-");
+    if (known[dashed] !== undefined || dashed.startsWith("proxy-")) return H_HOP;
+  }
+  return H_OTHER;
 }
 
 const cache = new Map<string, number>();

@@ -13,6 +13,8 @@ export interface LoggedRequest {
   readonly body: string;
   /** The body without its chunked framing. */
   readonly decoded: string;
+  /** The trailer section of a chunked body as received (header lines, CRLF-terminated), or "". */
+  readonly trailers: string;
 }
 
 export interface LoggedConnection {
@@ -129,6 +131,7 @@ function parseRequest(buffer: string): { request: LoggedRequest; length: number 
   const find = (lower: string) => headers.find(([n]) => n.toLowerCase() === lower)?.[1];
   let offset = end + 4;
   let decoded = "";
+  let trailers = "";
   const length = find("content-length");
   if (find("transfer-encoding")?.toLowerCase() === "chunked") {
     for (;;) {
@@ -136,9 +139,18 @@ function parseRequest(buffer: string): { request: LoggedRequest; length: number 
       if (lineEnd === -1) return undefined;
       const size = Number.parseInt(buffer.slice(offset, lineEnd), 16);
       if (buffer.length < lineEnd + 2 + size + 2) return undefined;
+      if (size === 0) {
+        // The last chunk, then trailer lines up to an empty line.
+        const trailerEnd = buffer.startsWith("\r\n", lineEnd + 2)
+          ? lineEnd + 2
+          : buffer.indexOf("\r\n\r\n", lineEnd + 2) + 2;
+        if (trailerEnd === 1 || buffer.length < trailerEnd + 2) return undefined;
+        trailers = buffer.slice(lineEnd + 2, trailerEnd);
+        offset = trailerEnd + 2;
+        break;
+      }
       decoded += buffer.slice(lineEnd + 2, lineEnd + 2 + size);
       offset = lineEnd + 2 + size + 2;
-      if (size === 0) break;
     }
   } else if (length !== undefined) {
     offset += Number(length);
@@ -146,7 +158,7 @@ function parseRequest(buffer: string): { request: LoggedRequest; length: number 
     decoded = buffer.slice(end + 4, offset);
   }
   return {
-    request: { line: lines[0] ?? "", head, headers, body: buffer.slice(end + 4, offset), decoded },
+    request: { line: lines[0] ?? "", head, headers, body: buffer.slice(end + 4, offset), decoded, trailers },
     length: offset,
   };
 }
