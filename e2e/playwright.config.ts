@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readlinkSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "@playwright/test";
@@ -12,6 +12,11 @@ const dataDir = join(repoRoot, "e2e", ".data");
 // The runner process starts the control plane once on a fresh data directory; workers load this
 // file too and must not wipe it.
 if (!process.env.TEST_WORKER_INDEX) {
+  // As root in a checkout the postgres user cannot enter, the cluster lives in the system folder
+  // behind a link (docs/database.md): the last run's goes with its data directory.
+  const clusterLink = join(dataDir, "postgres");
+  if (existsSync(clusterLink) && lstatSync(clusterLink).isSymbolicLink())
+    rmSync(readlinkSync(clusterLink), { recursive: true, force: true });
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
 }

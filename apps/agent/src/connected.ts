@@ -12,7 +12,7 @@ import {
   refusalSchema,
   welcomeSchema,
 } from "@weir/config";
-import { createEngine, type Engine, type Logger } from "@weir/proxy-engine";
+import { createEngine, type Engine, type ListenerStatus, type Logger } from "@weir/proxy-engine";
 import { io, type Socket } from "socket.io-client";
 import { adminPort, closeServer, startAdmin } from "./admin";
 import { ProcessActuator } from "./process-actuator";
@@ -154,6 +154,10 @@ export async function runConnected(options: ConnectedOptions): Promise<Connected
     reporter.reset();
     scheduleTelemetry(parsed.data.telemetryIntervalMs);
     sendTelemetry();
+    // The hub learnt the running version from the handshake; how its listeners are doing (a retry
+    // may have bound one while we were apart) it learns from an ack. An apply under way acks itself.
+    const running = engine.config?.version;
+    if (running !== undefined && !applyingNow) ack(running);
     resolveWelcomed();
   });
 
@@ -193,6 +197,8 @@ export async function runConnected(options: ConnectedOptions): Promise<Connected
   });
 
   let applyingNow = false;
+  /** What the last ack said of the listeners (`statusSummary`): a change is acked again. */
+  let ackedStatus = "";
   const applyPush = async (payload: unknown): Promise<void> => {
     applyingNow = true;
     try {
@@ -246,13 +252,13 @@ export async function runConnected(options: ConnectedOptions): Promise<Connected
 
   /** `applied`, or `partial` with every listener's status when some could not bind. */
   const ack = (version: number, applyMs?: number) => {
-    const listeners = engine
-      .listenerStatus()
-      .map((l) =>
-        l.state === "serving"
-          ? l
-          : { name: l.name, state: l.state, reason: l.reason, ...(l.servingOn ? { servingOn: l.servingOn } : {}) },
-      );
+    const status = engine.listenerStatus();
+    ackedStatus = statusSummary(status);
+    const listeners = status.map((l) =>
+      l.state === "serving"
+        ? l
+        : { name: l.name, state: l.state, reason: l.reason, ...(l.servingOn ? { servingOn: l.servingOn } : {}) },
+    );
     const partial = listeners.some((l) => l.state === "failed");
     socket.emit("config:ack", {
       version,
@@ -262,12 +268,10 @@ export async function runConnected(options: ConnectedOptions): Promise<Connected
     });
   };
   // A listener bound on retry (or failing for another reason) changes what the running version's
-  // ack said: ack it again. During an apply, the ack that ends it reports the status.
-  let lastStatus = "";
+  // ack said: ack it again. During an apply, the ack that ends it reports the status; while
+  // disconnected, the ack after the next welcome does.
   engine.on("listeners", (status) => {
-    const summary = JSON.stringify(status.map((l) => [l.name, l.state, l.state === "failed" ? l.reason : ""]));
-    if (summary === lastStatus) return;
-    lastStatus = summary;
+    if (statusSummary(status) === ackedStatus) return;
     const version = engine.config?.version;
     if (!applyingNow && version !== undefined && socket.connected) ack(version);
   });
@@ -365,6 +369,10 @@ export async function runConnected(options: ConnectedOptions): Promise<Connected
       await engine.close();
     },
   };
+}
+
+function statusSummary(status: readonly ListenerStatus[]): string {
+  return JSON.stringify(status.map((l) => [l.name, l.state, l.state === "failed" ? l.reason : ""]));
 }
 
 /** One line per problem for config errors (their `issues`), the message otherwise. */

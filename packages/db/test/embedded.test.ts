@@ -1,5 +1,5 @@
-import { execFile, execFileSync } from "node:child_process";
-import { appendFile, chmod, mkdtemp, realpath, rm, stat } from "node:fs/promises";
+import { execFile, execFileSync, spawn } from "node:child_process";
+import { appendFile, chmod, mkdtemp, realpath, rm, stat, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -181,6 +181,33 @@ describe("embedded Postgres when its owner exits without stopping it", () => {
     cleanups.push(() => next.stop());
     expect(next.replacedPid).toBe(pid);
     expect(isAlive(pid)).toBe(false);
+    expect(await query(next.url, "SELECT 1 AS one")).toEqual([{ one: 1 }]);
+  });
+
+  it("12: never signals a process that is not this cluster's postmaster, whatever postmaster.pid names", async () => {
+    const dataDir = await tempDir();
+    const port = await freePort();
+    const first = await startEmbeddedPostgres({ dataDir, port });
+    await first.stop();
+    // A stale lock naming a live process that is not Postgres (a pid reused after a power cut).
+    const bystander = spawn("sleep", ["60"], { stdio: "ignore" });
+    cleanups.push(async () => {
+      bystander.kill("SIGKILL");
+    });
+    const pidFile = join(dataDir, "postgres", "postmaster.pid");
+    await writeFile(pidFile, `${bystander.pid}\n${join(dataDir, "postgres")}\n`);
+
+    // Weir leaves it alone; Postgres's own lock check then judges the lock (as the postgres user,
+    // a process of root's that it may not signal is not a postmaster of its own: stale).
+    // Running as the bystander's own user, Postgres finds it alive and refuses, quoted.
+    const next = await startEmbeddedPostgres({ dataDir, port }).catch((caught: Error) => caught);
+    expect(isAlive(bystander.pid ?? 0)).toBe(true);
+    if (next instanceof Error) {
+      expect(next.message).toContain("postmaster.pid");
+      return;
+    }
+    cleanups.push(() => next.stop());
+    expect(next.replacedPid).toBeUndefined();
     expect(await query(next.url, "SELECT 1 AS one")).toEqual([{ one: 1 }]);
   });
 

@@ -7,6 +7,7 @@ import {
   type MetricsSnapshot,
   type Pool as PoolConfig,
   parseEngineConfig,
+  WeirConfigError,
 } from "@weir/config";
 import { BackendRuntime } from "./backend";
 import { type EngineEnv, type Logger, silentLogger } from "./env";
@@ -21,6 +22,7 @@ import { PoolRuntime, PoolShared } from "./pool";
 import { RateLimiter } from "./resilience/rate-limit";
 import { type CompiledRoute, compileRoute, Router } from "./routing/router";
 import { TcpListener, type TcpListenerState } from "./tcp/listener";
+import { SniTable } from "./tls";
 import { NativeUpstream } from "./upstream/native";
 import type { Upstream, UpstreamOptions } from "./upstream/types";
 import { UndiciUpstream } from "./upstream/undici";
@@ -85,6 +87,16 @@ export type ListenerStatus =
   | { name: string; state: "serving" }
   | { name: string; state: "failed"; reason: string; retryAt: number; servingOn?: string };
 
+/** A listener of the new config that needs a socket of its own, and how binding it went. */
+interface Rebind {
+  lc: Listener;
+  listener: AnyListener;
+  /** Its current listener, while it can still serve (not released for its port). */
+  old: AnyListener | undefined;
+  /** Why the bind failed; undefined when it is bound. */
+  reason?: string;
+}
+
 interface ListenerRetry {
   config: Listener;
   reason: string;
@@ -96,8 +108,31 @@ interface ListenerRetry {
 const RETRY_BASE_MS = 1000;
 const RETRY_MAX_MS = 30_000;
 
-function sameBind(a: Listener, b: Listener): boolean {
-  return a.bind.host === b.bind.host && a.bind.port === b.bind.port;
+/**
+ * Every TLS listener's certificate table, built before anything is bound or changed: a certificate
+ * or key that does not load refuses the whole config (`WEIR_E_INVALID_CONFIG`), as a schema error does.
+ */
+function certificateTables(config: EngineConfig): Map<string, SniTable> {
+  const tables = new Map<string, SniTable>();
+  const issues: string[] = [];
+  config.listeners.forEach((lc, i) => {
+    if (lc.tls === undefined) return;
+    try {
+      tables.set(lc.name, new SniTable(lc.tls.certificates));
+    } catch (err) {
+      issues.push(`listeners[${i}].tls.certificates: ${(err as Error).message}`);
+    }
+  });
+  if (issues.length > 0) throw new WeirConfigError("WEIR_E_INVALID_CONFIG", issues);
+  return tables;
+}
+
+const WILDCARD_HOSTS = new Set(["0.0.0.0", "::", "[::]"]);
+
+/** Whether binding `want` needs the port `held` is bound to (a wildcard host takes every address). */
+function overlaps(want: { host: string; port: number }, held: { host: string; port: number }): boolean {
+  if (want.port !== held.port) return false;
+  return want.host === held.host || WILDCARD_HOSTS.has(want.host) || WILDCARD_HOSTS.has(held.host);
 }
 
 /** The new config of a listener that keeps its old socket: its routes, on the old bind and TLS-ness. */
@@ -171,6 +206,8 @@ export class Engine extends EventEmitter<{ health: [HealthEvent]; listeners: [Li
   private readonly liveLimiters = new Set<string>();
   /** Listeners of the running config that could not bind, retried with back-off. */
   private readonly retries = new Map<string, ListenerRetry>();
+  /** Certificate tables of the config being applied or running, by listener name. */
+  private tls = new Map<string, SniTable>();
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -212,12 +249,14 @@ export class Engine extends EventEmitter<{ health: [HealthEvent]; listeners: [Li
    */
   apply(input: unknown): Promise<EngineConfig> {
     let config: EngineConfig;
+    let tls: Map<string, SniTable>;
     try {
       config = parseEngineConfig(input);
+      tls = certificateTables(config);
     } catch (err) {
       return Promise.reject(err);
     }
-    const run = this.queue.then(() => this.applyParsed(config));
+    const run = this.queue.then(() => this.applyParsed(config, tls));
     this.queue = run.catch(() => {});
     return run;
   }
@@ -238,14 +277,15 @@ export class Engine extends EventEmitter<{ health: [HealthEvent]; listeners: [Li
     });
   }
 
-  private async applyParsed(config: EngineConfig): Promise<EngineConfig> {
+  private async applyParsed(config: EngineConfig, tls: Map<string, SniTable>): Promise<EngineConfig> {
     if (this.closed) throw new WeirEngineError("WEIR_E_ENGINE_CLOSED");
+    this.tls = tls;
     // The new config decides every listener afresh; pending retries belong to the old one.
     this.cancelRetries();
 
     // Prepare: which listeners keep their socket, which need a new one, and bind those.
     const keep: Array<[AnyListener, Listener]> = [];
-    const rebind: Array<{ lc: Listener; listener: AnyListener; old: AnyListener | undefined; reason?: string }> = [];
+    const rebind: Rebind[] = [];
     for (const lc of config.listeners) {
       const existing = this.listenerMap.get(lc.name);
       if (existing !== undefined && listenerSignature(existing.config) === listenerSignature(lc)) {
@@ -254,12 +294,21 @@ export class Engine extends EventEmitter<{ health: [HealthEvent]; listeners: [Li
       }
       rebind.push({ lc, listener: this.createListener(lc), old: existing });
     }
-    for (const entry of rebind) {
-      // Same address, new socket: the old one must let go of the port first.
-      if (entry.old !== undefined && sameBind(entry.old.config, entry.lc)) {
-        void entry.old.close(this.drainTimeoutMs).catch(() => {});
-        entry.old = undefined;
+    // A port the new config gives to a fresh socket may be held by one of our own listeners that
+    // is leaving, moving or being rebound (renamed, ports swapped, TLS toggled): that listener lets
+    // go of it first, so the bind does not fail on Weir itself.
+    const kept = new Set(keep.map(([l]) => l));
+    const released = new Set<AnyListener>();
+    for (const l of this.listenerMap.values()) {
+      if (kept.has(l)) continue;
+      const held = l.address();
+      if (rebind.some((entry) => entry.lc.bind.port !== 0 && overlaps(entry.lc.bind, held))) {
+        void l.close(this.drainTimeoutMs).catch(() => {});
+        released.add(l);
       }
+    }
+    for (const entry of rebind) {
+      if (entry.old !== undefined && released.has(entry.old)) entry.old = undefined;
       try {
         await entry.listener.listen();
       } catch (err) {
@@ -272,7 +321,24 @@ export class Engine extends EventEmitter<{ health: [HealthEvent]; listeners: [Li
       throw new WeirEngineError("WEIR_E_ENGINE_CLOSED");
     }
 
-    // Commit: from here to the end, nothing awaits.
+    // Commit: synchronous from here on. Should it throw (a bug, not a config problem: those were
+    // refused before), the sockets this apply bound are closed rather than left parked forever.
+    try {
+      this.commit(config, keep, rebind, released);
+    } catch (err) {
+      for (const entry of rebind)
+        if (this.listenerMap.get(entry.lc.name) !== entry.listener) void entry.listener.close(0).catch(() => {});
+      throw err;
+    }
+    return config;
+  }
+
+  private commit(
+    config: EngineConfig,
+    keep: ReadonlyArray<[AnyListener, Listener]>,
+    rebind: ReadonlyArray<Rebind>,
+    released: ReadonlySet<AnyListener>,
+  ): void {
     const now = this.env.now();
     const { pools, backends } = this.buildPools(config, now);
     this.liveRoutes.clear();
@@ -299,7 +365,7 @@ export class Engine extends EventEmitter<{ health: [HealthEvent]; listeners: [Li
         void old.close(this.drainTimeoutMs).catch(() => {});
       }
     }
-    const removed = [...this.listenerMap.values()].filter((l) => !listeners.has(l.config.name));
+    const removed = [...this.listenerMap.values()].filter((l) => !listeners.has(l.config.name) && !released.has(l));
     const previousBackends = this.backends;
     this.listenerMap = listeners;
     this.pools = pools;
@@ -326,7 +392,6 @@ export class Engine extends EventEmitter<{ health: [HealthEvent]; listeners: [Li
       });
     else this.env.logger.info("config applied", { version: config.version });
     this.emit("listeners", this.listenerStatus());
-    return config;
   }
 
   /** The new generation's pools over runtime backends (reused when pool, id and address match). */
@@ -510,7 +575,8 @@ export class Engine extends EventEmitter<{ health: [HealthEvent]; listeners: [Li
 
   /** A listener that can bind but serves nothing until `activateListener`. */
   private createListener(lc: Listener): AnyListener {
-    return lc.protocol === "tcp" ? new TcpListener(lc) : new HttpListener(lc);
+    const sni = this.tls.get(lc.name);
+    return lc.protocol === "tcp" ? new TcpListener(lc, sni) : new HttpListener(lc, sni);
   }
 
   private activateListener(l: AnyListener, lc: Listener, pools: Map<string, PoolRuntime>): void {
@@ -519,8 +585,11 @@ export class Engine extends EventEmitter<{ health: [HealthEvent]; listeners: [Li
   }
 
   private updateListener(l: AnyListener, lc: Listener, pools: Map<string, PoolRuntime>): void {
-    if (l instanceof TcpListener) l.update(lc, this.tcpState(lc, pools));
-    else l.update(lc, this.httpState(lc, pools));
+    // Built and validated by `apply`; absent for a listener kept on an old TLS socket the new
+    // config made plain, whose old certificates are loaded again.
+    const sni = this.tls.get(lc.name);
+    if (l instanceof TcpListener) l.update(lc, this.tcpState(lc, pools), sni);
+    else l.update(lc, this.httpState(lc, pools), sni);
     (l as { config: Listener }).config = lc;
   }
 

@@ -1,9 +1,9 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, cp, lstat, mkdir, readlink, rename, rm, rmdir, stat, symlink } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { DbError } from "../errors";
 
 /**
@@ -141,8 +141,7 @@ function canRun(runAs: RunAs, binary: string): boolean {
  * loser of a race drops its copy and uses the winner's.
  */
 async function copyAtomically(source: string, target: string): Promise<void> {
-  await mkdir(dirname(target), { recursive: true, mode: 0o755 });
-  await chmod(dirname(target), 0o755);
+  await ensureRootFolder(dirname(target), 0o755);
   const tmp = `${target}.${randomBytes(4).toString("hex")}.tmp`;
   try {
     await cp(source, tmp, {
@@ -169,8 +168,19 @@ async function copyAtomically(source: string, target: string): Promise<void> {
 export async function clusterDirFor(dataDir: string, runAs: RunAs | undefined, systemDir: string): Promise<string> {
   const inPlace = join(dataDir, "postgres");
   if (!runAs) return inPlace;
+  const clusters = join(systemDir, "clusters");
   const linked = await readLink(inPlace);
-  if (linked) return linked;
+  if (linked !== undefined) {
+    // Only a link into the system folder is followed: root chowns what it points to.
+    const target = resolve(dataDir, linked);
+    if (dirname(target) !== clusters)
+      throw new DbError(
+        "WEIR_E_DB_START_FAILED",
+        `${inPlace} links to ${target}, outside ${clusters}: as root, Weir follows only links into that folder. ` +
+          `Move the cluster there (keeping its name) and link to it, or remove the link to start a new cluster.`,
+      );
+    return target;
+  }
   if (userCan(runAs, "-x", dirname(dataDir))) {
     const mode = (await stat(dataDir)).mode & 0o777;
     if ((mode & 0o011) !== 0o011) await chmod(dataDir, mode | 0o011);
@@ -180,25 +190,41 @@ export async function clusterDirFor(dataDir: string, runAs: RunAs | undefined, s
     throw new DbError(
       "WEIR_E_DB_START_FAILED",
       `The embedded Postgres cluster in ${inPlace} is out of reach of the "${runAs.name}" user it runs as. ` +
-        `Move it to a folder that user can enter and link ${inPlace} to it, or set WEIR_DATA_DIR elsewhere.`,
+        `Move it into ${clusters} and link ${inPlace} to it, or set WEIR_DATA_DIR elsewhere.`,
     );
-  // The checkout's folder name keeps the system folder readable; the hash keeps it unique.
-  const name = `${basename(dirname(dataDir)).replace(/[^A-Za-z0-9._-]/g, "_")}-${createHash("sha256").update(dataDir).digest("hex").slice(0, 12)}`;
-  const clusters = join(systemDir, "clusters");
-  await mkdir(clusters, { recursive: true, mode: 0o711 });
-  await chmod(systemDir, 0o755);
-  await chmod(clusters, 0o711);
+  await ensureRootFolder(systemDir, 0o755);
+  await ensureRootFolder(clusters, 0o711);
+  // A new name every time: a cluster is never taken over, or deleted, because another data
+  // directory once stood at this path (a checkout moved away still links to its own). The folder
+  // name keeps the system folder readable.
+  const name = `${basename(dirname(dataDir)).replace(/[^A-Za-z0-9._-]/g, "_")}-${randomBytes(6).toString("hex")}`;
   const relocated = join(clusters, name);
-  // A cluster already there belonged to a data directory at this path that has since been
-  // deleted (`rm -rf .weir`): without its password it cannot be opened, so it goes too.
-  if (existsSync(relocated) && !existsSync(join(dataDir, CREDENTIALS_FILE)))
-    await rm(relocated, { recursive: true, force: true });
   // An empty folder left by a start that failed before initdb may stand where the link goes.
   await rmdir(inPlace).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== "ENOENT") throw error;
   });
   await symlink(relocated, inPlace);
   return relocated;
+}
+
+/**
+ * A folder root keeps binaries or clusters in: created with `mode` when missing; an existing one
+ * is used only when root owns it and nobody else can write to it (anyone who could would swap
+ * what root later copies into, chowns or runs). Its mode is never changed behind the operator.
+ */
+async function ensureRootFolder(path: string, mode: number): Promise<void> {
+  const created = await mkdir(path, { recursive: true, mode });
+  if (created !== undefined) {
+    await chmod(path, mode);
+    return;
+  }
+  const info = await stat(path);
+  if (!info.isDirectory() || info.uid !== 0 || (info.mode & 0o022) !== 0)
+    throw new DbError(
+      "WEIR_E_DB_START_FAILED",
+      `${path} must be a folder owned by root that only root can write to (it holds the embedded Postgres ` +
+        "that root sets up for the postgres user). Fix its owner and mode, or set WEIR_PG_SYSTEM_DIR to another path.",
+    );
 }
 
 async function readLink(path: string): Promise<string | undefined> {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import pg from "pg";
@@ -107,8 +107,11 @@ async function replaceLeftover(dataDir: string, clusterDir: string): Promise<num
   const pid = await readPostmasterPid(clusterDir);
   if (pid === undefined || !isAlive(pid)) return undefined;
   const server = processInfo(pid);
-  // A stale postmaster.pid whose number now belongs to another program: Postgres sees to it.
-  if (!server?.command.startsWith("postgres")) return undefined;
+  // It must be this cluster's postmaster: named postgres, running in this cluster's folder (a
+  // postmaster works in its data directory). A stale postmaster.pid whose number now belongs to
+  // another program, another Postgres among them, is left to Postgres's own lock check.
+  if (server === undefined || server.command !== "postgres" || server.cwd !== (await realpath(clusterDir)))
+    return undefined;
   const owner = Number((await readFile(join(dataDir, OWNER_FILE), "utf8").catch(() => "")).trim()) || undefined;
   // Its parent is still the process that started it only while that process lives; an orphan is
   // adopted by init (or a subreaper). Without an owner file (a cluster from before this rule),

@@ -1,5 +1,5 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync, readlinkSync } from "node:fs";
 import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -193,27 +193,21 @@ export async function readPostmasterPid(clusterDir: string): Promise<number | un
   }
 }
 
-/** A process's parent and command name, from /proc (Linux) or `ps`; undefined when it is gone. */
-export function processInfo(pid: number): { ppid: number; command: string } | undefined {
+/**
+ * A process's parent, command name and working directory, from /proc; undefined when it is gone
+ * or the system has no /proc (elsewhere no leftover server is taken over: Postgres then refuses
+ * the cluster's lock itself, and start-up quotes it).
+ */
+export function processInfo(pid: number): { ppid: number; command: string; cwd: string } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ')'.
     const close = stat.lastIndexOf(")");
     const command = stat.slice(stat.indexOf("(") + 1, close);
     const ppid = Number(stat.slice(close + 2).split(" ")[1]);
-    return { ppid, command };
+    return { ppid, command, cwd: readlinkSync(`/proc/${pid}/cwd`) };
   } catch {
-    try {
-      const [ppid, ...command] = execFileSync("ps", ["-o", "ppid=,comm=", "-p", String(pid)], {
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "ignore"],
-      })
-        .trim()
-        .split(/\s+/);
-      return ppid ? { ppid: Number(ppid), command: command.join(" ") } : undefined;
-    } catch {
-      return undefined;
-    }
+    return undefined;
   }
 }
 

@@ -194,14 +194,11 @@ export class ClientConnection {
       this.refuse("WEIR_E_BAD_REQUEST");
       return 0;
     }
-    const state = this.host.state;
-    const x = new Exchange(this, state, name, path, raw, minor === 0, keepAlive);
+    const x = new Exchange(this, this.host.state, name, path, raw, minor === 0, keepAlive);
     if (!keepAlive) this.noMoreRequests = true;
     this.parsing = x;
-    // Cleared by the message's end, which for a request without a body comes in this same read.
-    const bodyMs = state.limits.bodyTimeoutMs;
-    this.bodyUntil = bodyMs === 0 ? 0 : this.now() + bodyMs;
     if (this.active === null) {
+      this.armBodyDeadline();
       this.active = x;
       this.mode = BUSY;
       x.start();
@@ -370,12 +367,24 @@ export class ClientConnection {
     if (this.active === x && this.mode === BUSY) this.next();
   }
 
+  /**
+   * The body of the request being read must arrive within the listener's `bodyTimeoutMs` from
+   * now. Cleared by the message's end, which for a request without a body comes in the same read.
+   */
+  private armBodyDeadline(): void {
+    const bodyMs = this.host.state.limits.bodyTimeoutMs;
+    this.bodyUntil = bodyMs === 0 ? 0 : this.now() + bodyMs;
+  }
+
   private next(): void {
     this.active = null;
     const queue = this.queue;
     if (queue !== null && queue.length > 0) {
       const x = queue.shift() as Exchange;
       this.active = x;
+      // A pipelined request's body could not arrive while reading waited for its turn: its
+      // deadline starts now.
+      if (this.parsing === x) this.armBodyDeadline();
       if (queue.length === 0) this.resumeReading(STOP_QUEUE);
       // Not from inside the previous answer's upstream callback: its connection is unwinding.
       process.nextTick(startExchange, x);

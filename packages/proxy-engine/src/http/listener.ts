@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
 import type { Listener } from "@weir/config";
-import { ConnectionCounter, closeServer, listenOn } from "../tcp/server-util";
+import { ConnectionCounter, closeServer, listenOn, park } from "../tcp/server-util";
 import { SniTable } from "../tls";
 import { ClientConnection, type ConnectionHost, SWEEP_MS } from "./connection";
 import type { ListenerState } from "./exchange";
@@ -31,12 +31,15 @@ export class HttpListener implements ConnectionHost {
   /** Connections accepted between bind and activation, paused until the config commits. */
   private parked: Socket[] | undefined = [];
 
-  constructor(readonly config: Listener) {
+  /** `sni`: the certificates' table, built (and so validated) by the engine before the apply binds anything. */
+  constructor(
+    readonly config: Listener,
+    sni?: SniTable,
+  ) {
     const maxHeaderBytes = config.limits.maxHeaderBytes;
     const onClient = (socket: Socket, early: Buffer | null = null) => {
       if (this.parked !== undefined) {
-        socket.pause();
-        this.parked.push(socket);
+        park(socket, this.parked);
         return;
       }
       const conn = new ClientConnection(socket, this, maxHeaderBytes, early);
@@ -46,7 +49,7 @@ export class HttpListener implements ConnectionHost {
     // Half-open sockets, as Node's HTTP server has them: an HTTP connection ends itself on the
     // client's FIN (see ClientConnection), a WebSocket tunnel passes the FIN on.
     if (config.tls) {
-      this.sni = new SniTable(config.tls.certificates);
+      this.sni = sni ?? new SniTable(config.tls.certificates);
       this.server = createTlsServer(
         {
           ...this.sni.defaultCert,
@@ -117,8 +120,8 @@ export class HttpListener implements ConnectionHost {
     }
   }
 
-  update(config: Listener, state: ListenerState): void {
-    if (config.tls) this.sni = new SniTable(config.tls.certificates);
+  update(config: Listener, state: ListenerState, sni?: SniTable): void {
+    if (config.tls) this.sni = sni ?? new SniTable(config.tls.certificates);
     this.state = state;
   }
 

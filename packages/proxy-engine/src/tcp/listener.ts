@@ -6,7 +6,7 @@ import type { EngineEnv } from "../env";
 import type { PoolRuntime, RequestKeys } from "../pool";
 import { SniTable } from "../tls";
 import { normalizeIp } from "../util/headers";
-import { ConnectionCounter, closeServer, listenOn } from "./server-util";
+import { ConnectionCounter, closeServer, listenOn, park } from "./server-util";
 
 export interface TcpListenerState {
   readonly name: string;
@@ -134,18 +134,22 @@ export class TcpListener {
   /** Connections accepted between bind and activation, paused until the config commits. */
   private parked: Socket[] | undefined = [];
 
-  constructor(readonly config: Listener) {
+  /** `sni`: the certificates' table, built (and so validated) by the engine before the apply binds anything. */
+  constructor(
+    readonly config: Listener,
+    sni?: SniTable,
+  ) {
+    const admit = (socket: Socket) =>
+      this.connections.admit(socket, this.parked === undefined ? this.state.limits : config.limits);
     const onConnection = (socket: Socket) => {
-      if (!this.connections.admit(socket, this.parked === undefined ? this.state.limits : config.limits)) return;
       if (this.parked !== undefined) {
-        socket.pause();
-        this.parked.push(socket);
+        park(socket, this.parked);
         return;
       }
       new TcpSession(this.state, socket).open();
     };
     if (config.tls) {
-      this.sni = new SniTable(config.tls.certificates);
+      this.sni = sni ?? new SniTable(config.tls.certificates);
       this.server = createTlsServer(
         {
           ...this.sni.defaultCert,
@@ -155,9 +159,13 @@ export class TcpListener {
         onConnection,
       );
       this.server.on("tlsClientError", (_err, socket) => socket.destroy());
+      // Caps are checked at TCP accept, before the handshake costs anything.
+      this.server.on("connection", admit);
     } else {
       // Half-open: a client that shuts down its sending side still gets the backend's answer.
-      this.server = createServer({ noDelay: true, allowHalfOpen: true }, onConnection);
+      this.server = createServer({ noDelay: true, allowHalfOpen: true }, (socket: Socket) => {
+        if (admit(socket)) onConnection(socket);
+      });
     }
   }
 
@@ -185,8 +193,8 @@ export class TcpListener {
     for (const socket of parked) if (!socket.destroyed) new TcpSession(state, socket).open();
   }
 
-  update(config: Listener, state: TcpListenerState): void {
-    if (config.tls) this.sni = new SniTable(config.tls.certificates);
+  update(config: Listener, state: TcpListenerState, sni?: SniTable): void {
+    if (config.tls) this.sni = sni ?? new SniTable(config.tls.certificates);
     this.state = state;
   }
 

@@ -61,6 +61,16 @@ function onSocketClose(this: Counted): void {
   this[kCounter]?.release(this);
 }
 
+/**
+ * Holds a connection accepted between a listener's bind and its activation: paused, and destroyed
+ * on error (a client reset while parked must not surface as an unhandled 'error').
+ */
+export function park(socket: Socket, parked: Socket[]): void {
+  socket.pause();
+  socket.once("error", () => socket.destroy());
+  parked.push(socket);
+}
+
 export function listenOn(server: NetServer, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(err);

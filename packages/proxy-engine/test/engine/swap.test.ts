@@ -301,4 +301,34 @@ describe("config swap", () => {
     expect(Object.keys(snapshot.routes)).toEqual(["web/all"]);
     expect(Object.keys(snapshot.pools)).toEqual(["p"]);
   });
+
+  it("13.6: a listener renamed on the same port, and two listeners swapping ports, bind at once: Weir's own sockets make way", async () => {
+    const [a] = await backends(["a"]);
+    const { engine, port, client } = await startEngine(cleanup, singlePoolConfig([a!]));
+    const renamed = singlePoolConfig([a!], {}, { name: "public", bind: { host: "127.0.0.1", port } }, 2);
+    await engine.apply(renamed);
+    expect(engine.listenerStatus()).toEqual([{ name: "public", state: "serving" }]);
+    expect((await client.get(port, "/")).status).toBe(200);
+
+    const blocker = createServer();
+    const second = await new Promise<number>((resolve) =>
+      blocker.listen(0, "127.0.0.1", () => resolve((blocker.address() as AddressInfo).port)),
+    );
+    await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    const two = (x: number, y: number, version: number) => ({
+      ...singlePoolConfig([a!], {}, {}, version),
+      listeners: [
+        { name: "x", bind: { host: "127.0.0.1", port: x }, routes: [{ name: "all", pool: "p" }] },
+        { name: "y", bind: { host: "127.0.0.1", port: y }, routes: [{ name: "all", pool: "p" }] },
+      ],
+    });
+    await engine.apply(two(port, second, 3));
+    await engine.apply(two(second, port, 4));
+    expect(engine.listenerStatus()).toEqual([
+      { name: "x", state: "serving" },
+      { name: "y", state: "serving" },
+    ]);
+    expect(engine.port("x")).toBe(second);
+    expect(engine.port("y")).toBe(port);
+  });
 });

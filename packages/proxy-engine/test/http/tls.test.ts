@@ -112,4 +112,40 @@ describe("TLS termination", () => {
     expect(await res.body.text()).toBe("a");
     expect(a.lastHeaders["x-forwarded-proto"]).toBe("https");
   });
+
+  it("13.6: a certificate whose key does not load refuses the whole config before anything is bound or changed", async () => {
+    const b = await startBackend("b");
+    cleanup.add(() => b.close());
+    const tls = { certificates: [{ hosts: ["shop.test"], certPem: shop.cert, keyPem: shop.private }] };
+    const { engine, port } = await startEngine(cleanup, singlePoolConfig([b], {}, { tls }));
+    const probe = createServer();
+    const extraPort = await new Promise<number>((resolve) =>
+      probe.listen(0, "127.0.0.1", () => resolve((probe.address() as AddressInfo).port)),
+    );
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+
+    const broken = { certificates: [{ hosts: ["shop.test"], certPem: shop.cert, keyPem: api.private }] };
+    const next = singlePoolConfig([b], {}, { tls: broken }, 2);
+    const error = await engine
+      .apply({
+        ...next,
+        listeners: [
+          ...(next.listeners ?? []),
+          { name: "extra", bind: { host: "127.0.0.1", port: extraPort }, routes: [{ name: "all", pool: "p" }] },
+        ],
+      })
+      .catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: "WEIR_E_INVALID_CONFIG" });
+    expect((error as { issues: string[] }).issues[0]).toMatch(/^listeners\[0\]\.tls\.certificates: /);
+    expect(engine.config?.version).toBe(1);
+    expect(engine.listenerInfo().map((l) => l.name)).toEqual(["web"]);
+    // Nothing holds the new listener's port: a later config can have it.
+    const free = createServer();
+    await new Promise<void>((resolve, reject) => {
+      free.once("error", reject);
+      free.listen(extraPort, "127.0.0.1", () => resolve());
+    });
+    await new Promise<void>((resolve) => free.close(() => resolve()));
+    expect(await peerName(port, "shop.test")).toBe("shop.test");
+  });
 });
