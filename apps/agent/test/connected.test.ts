@@ -216,6 +216,36 @@ describe("connected agent", () => {
     expect((await fetch(`http://${admin}/readyz`)).status).toBe(200);
   });
 
+  it("13.8: agents get the fleet's sticky keys with their config, never in a config version; a rotation reaches them", async () => {
+    const { token } = await cp.enrollmentToken();
+    await setUpPool("sticky", ["sk1"]);
+    const a = await agent({ token, name: "sk1", labels: { agent: "sk1" } });
+    await a.welcomed;
+    const keys = await eventually(() => {
+      const k = a.engine.config?.stickyKeys;
+      return k !== undefined && k.length > 0 ? k : undefined;
+    }, "the sticky keys to reach the agent");
+    const secrets = keys.map((k) => k.secret);
+    // Admins see ids and ages; nobody sees a secret, in the API or in any stored version.
+    const listed = await cp.admin.stickyKeys.list();
+    expect(listed[0]).toMatchObject({ id: keys[0]?.id, signs: true });
+    expect(JSON.stringify(listed)).not.toContain(secrets[0]);
+    const versions = await cp.db.configVersion.findMany({ select: { snapshot: true } });
+    for (const secret of secrets) expect(JSON.stringify(versions)).not.toContain(secret);
+    const latest = await cp.admin.versions.get({ number: (await cp.hub().latestVersion()) ?? 0 });
+    for (const secret of secrets) expect(JSON.stringify(latest)).not.toContain(secret);
+
+    // Rotated: the agent signs with the new key and still accepts the old one.
+    const rotated = await cp.admin.stickyKeys.rotate();
+    await eventually(() => a.engine.config?.stickyKeys[0]?.id === rotated.id, "the rotated key to reach the agent");
+    expect(a.engine.config?.stickyKeys.map((k) => k.id)).toEqual([rotated.id, keys[0]?.id]);
+    const audit = await cp.db.auditEvent.findFirstOrThrow({
+      where: { action: "sticky_key.rotate" },
+      select: { before: true, after: true },
+    });
+    expect(JSON.stringify(audit)).not.toContain(a.engine.config?.stickyKeys[0]?.secret);
+  });
+
   it("refuses a wrong token, a revoked one (dropping its agent) and an unknown protocol, saying why", async () => {
     const wrong = await agent({ token: "weir_agt_not-a-real-token", name: "intruder" });
     await eventually(() => wrong.lastError(), "a refusal");

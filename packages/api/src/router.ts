@@ -12,6 +12,7 @@ import { poolsRouter } from "./routers/pools/router";
 import { rolloutsRouter } from "./routers/rollouts/router";
 import { routesRouter } from "./routers/routes/router";
 import { scalingRouter } from "./routers/scaling/router";
+import { stickyKeysRouter } from "./routers/sticky-keys/router";
 import { tokensRouter } from "./routers/tokens/router";
 import { usersRouter } from "./routers/users/router";
 import { versionsRouter } from "./routers/versions/router";
@@ -22,6 +23,7 @@ export const appRouter = router({
   users: usersRouter,
   tokens: tokensRouter,
   enrollmentTokens: enrollmentTokensRouter,
+  stickyKeys: stickyKeysRouter,
   agents: agentsRouter,
   listeners: listenersRouter,
   routes: routesRouter,

@@ -57,6 +57,8 @@ const TABLE: Record<string, Row> = {
     minimum: "admin",
     input: async (api) => ({ id: (await api.as("admin").enrollmentTokens.create({ name: `e-${unique()}` })).id }),
   },
+  "stickyKeys.list": { minimum: "admin", input: () => ({}) },
+  "stickyKeys.rotate": { minimum: "admin", input: () => ({}) },
   "pools.list": { minimum: "viewer", input: () => ({}) },
   "pools.get": { minimum: "viewer", input: async (api) => ({ id: (await ensurePool(api)).id }) },
   "pools.create": { minimum: "operator", input: () => ({ name: `p-${unique()}` }) },

@@ -21,6 +21,7 @@ import { Series } from "./metrics/series";
 import { PoolRuntime, PoolShared } from "./pool";
 import { RateLimiter } from "./resilience/rate-limit";
 import { type CompiledRoute, compileRoute, Router } from "./routing/router";
+import { StickySigner } from "./sticky";
 import { TcpListener, type TcpListenerState } from "./tcp/listener";
 import { SniTable } from "./tls";
 import { NativeUpstream } from "./upstream/native";
@@ -206,6 +207,7 @@ export class Engine extends EventEmitter<{ health: [HealthEvent]; listeners: [Li
   private readonly liveLimiters = new Set<string>();
   /** Listeners of the running config that could not bind, retried with back-off. */
   private readonly retries = new Map<string, ListenerRetry>();
+  private readonly ownStickyKeys = StickySigner.ephemeral();
   /** Certificate tables of the config being applied or running, by listener name. */
   private tls = new Map<string, SniTable>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -396,6 +398,8 @@ export class Engine extends EventEmitter<{ health: [HealthEvent]; listeners: [Li
 
   /** The new generation's pools over runtime backends (reused when pool, id and address match). */
   private buildPools(config: EngineConfig, now: number) {
+    // The control plane's fleet-wide keys; without any, this engine's own, made once.
+    const sticky = config.stickyKeys.length > 0 ? new StickySigner(config.stickyKeys) : this.ownStickyKeys;
     const backends = new Map<string, BackendRuntime>();
     const pools = new Map<string, PoolRuntime>();
     for (const poolConfig of config.pools) {
@@ -419,7 +423,7 @@ export class Engine extends EventEmitter<{ health: [HealthEvent]; listeners: [Li
         backends.set(key, b);
         list.push(b);
       }
-      const runtime = new PoolRuntime(poolConfig, list, shared, this.env.rng, (b) => this.report(b));
+      const runtime = new PoolRuntime(poolConfig, list, shared, this.env.rng, (b) => this.report(b), sticky);
       runtime.refreshPanic(now);
       pools.set(poolConfig.name, runtime);
     }

@@ -3,6 +3,7 @@ import type { BackendRuntime } from "./backend";
 import { type Balancer, createBalancer, usesHash } from "./balancers";
 import { eligible, type PickContext } from "./balancers/types";
 import type { Series } from "./metrics/series";
+import { StickySigner } from "./sticky";
 import type { Rng } from "./util/clock";
 import { hash32 } from "./util/hash";
 
@@ -39,13 +40,16 @@ export class PoolRuntime {
   readonly backends: readonly BackendRuntime[];
   private readonly balancer: Balancer;
   private readonly byVersion: ReadonlyMap<string, Balancer>;
-  private readonly byId: ReadonlyMap<string, BackendRuntime>;
   private readonly hashSource: number;
   private readonly hashName: string;
   private readonly canaryBuckets: number;
   readonly stickyCookie: string | undefined;
-  /** `; Path=/; HttpOnly[; Max-Age=n]`, built once. */
+  /** `; Path=/; HttpOnly; SameSite=Lax[; Max-Age=n]`, built once; the `Secure` one for TLS listeners. */
   readonly stickyAttributes: string;
+  readonly stickyAttributesSecure: string;
+  /** Every cookie value any key in force makes, to its backend; and each backend's current value. */
+  private readonly stickyBackends = new Map<string, BackendRuntime>();
+  private readonly stickyValues = new Map<BackendRuntime, string>();
 
   constructor(
     readonly config: Pool,
@@ -53,6 +57,7 @@ export class PoolRuntime {
     readonly shared: PoolShared,
     private readonly rng: Rng,
     private readonly onEject: (b: BackendRuntime) => void,
+    sticky: StickySigner = StickySigner.ephemeral(),
   ) {
     this.name = config.name;
     this.backends = backends;
@@ -66,7 +71,6 @@ export class PoolRuntime {
     this.byVersion = config.trafficSplit
       ? new Map([...versions].map(([v, list]) => [v, createBalancer(config.algorithm, list, { rng })]))
       : new Map();
-    this.byId = new Map(backends.map((b) => [b.id, b]));
     if (config.algorithm === "ip_hash") this.hashSource = HASH_IP;
     else if (!usesHash(config.algorithm)) this.hashSource = HASH_NONE;
     else
@@ -76,7 +80,16 @@ export class PoolRuntime {
       config.hashOn?.source === "header" ? (config.hashOn.name ?? "").toLowerCase() : (config.hashOn?.name ?? "");
     this.canaryBuckets = Math.round((config.trafficSplit?.canaryPercent ?? 0) * (SPLIT_BUCKETS / 100));
     this.stickyCookie = config.stickiness.enabled ? config.stickiness.cookieName : undefined;
-    this.stickyAttributes = `; Path=/; HttpOnly${config.stickiness.ttlSeconds > 0 ? `; Max-Age=${config.stickiness.ttlSeconds}` : ""}`;
+    const maxAge = config.stickiness.ttlSeconds > 0 ? `; Max-Age=${config.stickiness.ttlSeconds}` : "";
+    this.stickyAttributes = `; Path=/; HttpOnly; SameSite=Lax${maxAge}`;
+    this.stickyAttributesSecure = `${this.stickyAttributes}; Secure`;
+    if (this.stickyCookie !== undefined)
+      for (const b of backends)
+        sticky.keys.forEach((key, i) => {
+          const value = sticky.value(key, this.name, b.id);
+          this.stickyBackends.set(value, b);
+          if (i === 0) this.stickyValues.set(b, value);
+        });
   }
 
   /** The balancing key's hash for this request; 0 when the algorithm does not hash. */
@@ -93,11 +106,16 @@ export class PoolRuntime {
     }
   }
 
+  /** The sticky cookie's value for `b` under the signing key. */
+  stickyValue(b: BackendRuntime): string | undefined {
+    return this.stickyValues.get(b);
+  }
+
   /** Sticky session first, then the traffic split's version, then the balancer. */
   select(keys: RequestKeys): BackendRuntime | undefined {
     if (this.stickyCookie !== undefined && keys.tried.length === 0) {
-      const id = keys.cookie(this.stickyCookie);
-      const b = id === undefined ? undefined : this.byId.get(id);
+      const value = keys.cookie(this.stickyCookie);
+      const b = value === undefined ? undefined : this.stickyBackends.get(value);
       if (b !== undefined && eligible(b, keys)) return b;
     }
     const split = this.config.trafficSplit;

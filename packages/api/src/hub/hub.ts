@@ -2,6 +2,7 @@ import { AGENTS_NAMESPACE, LIVE_NAMESPACE, type OverviewTick, type PoolTick } fr
 import { type Db, type LeaderLoop, listenForNotifications, type NotificationListener, runWhileLeader } from "@weir/db";
 import type { Server } from "socket.io";
 import { CONFIG_CHANNEL } from "../domain/config/commit-change";
+import { STICKY_KEYS_CHANNEL } from "../domain/sticky-keys/sticky-keys";
 import { attachAgentChannel } from "./agent-channel";
 import {
   type AgentCommand,
@@ -211,9 +212,10 @@ export function createHub(options: HubOptions): Hub {
   // Config versions: LISTEN for NOTIFY, poll as a safety net.
   const listener: NotificationListener = listenForNotifications({
     url: options.databaseUrl,
-    channels: [CONFIG_CHANNEL, TOKEN_REVOKED_CHANNEL, ROLLOUT_CHANNEL, SCALING_CHANNEL],
+    channels: [CONFIG_CHANNEL, TOKEN_REVOKED_CHANNEL, ROLLOUT_CHANNEL, SCALING_CHANNEL, STICKY_KEYS_CHANNEL],
     onNotification: (channel, payload) => {
       if (channel === CONFIG_CHANNEL) distributor.announce(Number(payload));
+      else if (channel === STICKY_KEYS_CHANNEL) void distributor.refresh();
       else if (channel === ROLLOUT_CHANNEL) onRolloutChanged();
       else if (channel === SCALING_CHANNEL) onScalingChanged();
       else if (channel === TOKEN_REVOKED_CHANNEL) {

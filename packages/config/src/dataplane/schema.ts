@@ -291,9 +291,24 @@ export const listenerSchema = z.strictObject({
 });
 export type Listener = z.output<typeof listenerSchema>;
 
+/** A key that signs sticky-session cookies (see the engine's sticky.ts). A secret: never logged. */
+export const stickyKeySchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9]{1,16}$/, "must be 1 to 16 letters or digits"),
+  secret: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43,512}$/, "must be at least 32 bytes, base64url-encoded (43 characters or more)"),
+});
+export type StickyKey = z.output<typeof stickyKeySchema>;
+
 export const engineConfigSchema = z.strictObject({
   /** Monotonic config version, reported back by the agent. */
   version: z.int().min(0),
+  /**
+   * Keys that sign sticky-session cookies: the first signs, every one is accepted (a rotation
+   * keeps the previous key a while). The control plane sends one fleet-wide set with every config,
+   * so a cookie holds across agents and restarts; without any, an engine makes one of its own.
+   */
+  stickyKeys: z.array(stickyKeySchema).max(4).default([]),
   listeners: z.array(listenerSchema).default([]),
   pools: z.array(poolSchema).default([]),
 });

@@ -401,7 +401,10 @@ export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
       this.answer(pool.anyUpButFull(this.now) ? "WEIR_E_CIRCUIT_OPEN" : "WEIR_E_NO_HEALTHY_BACKEND");
       return;
     }
-    if (pool.stickyCookie !== undefined && this.cookie(pool.stickyCookie) !== b.id) this.setStickyFor = b;
+    // A cookie that routed here under the signing key needs no new one; any other (none, forged,
+    // an older key's, another backend's) gets the current value.
+    if (pool.stickyCookie !== undefined && this.cookie(pool.stickyCookie) !== pool.stickyValue(b))
+      this.setStickyFor = b;
     this.backend = b;
     b.inFlight++;
     b.stats.active++;
@@ -473,7 +476,7 @@ export class Exchange implements RequestKeys, UpstreamRequest, UpstreamHandler {
     head += `x-request-id: ${this.requestId}\r\n`;
     const sticky = this.setStickyFor;
     if (sticky !== undefined && sticky === b)
-      head += `set-cookie: ${pool.stickyCookie}=${b.id}${pool.stickyAttributes}\r\n`;
+      head += `set-cookie: ${pool.stickyCookie}=${pool.stickyValue(b)}${this.state.proto === "https" ? pool.stickyAttributesSecure : pool.stickyAttributes}\r\n`;
     if (!this.hasDate) head += dateHeader(this.state.env.now());
 
     // Framing towards the client: the backend's length when it sent one; else chunked for

@@ -92,27 +92,73 @@ describe("traffic split", () => {
 });
 
 describe("sticky sessions", () => {
-  it("sets a cookie naming the backend and keeps the client there", async () => {
+  const stickyPool = (list: Awaited<ReturnType<typeof versions>>) => ({
+    name: "p",
+    healthCheck: { type: "none" as const },
+    stickiness: { enabled: true, ttlSeconds: 60 },
+    backends: backendsOf(list),
+  });
+  const stickyConfig = (
+    list: Awaited<ReturnType<typeof versions>>,
+    stickyKeys?: Array<{ id: string; secret: string }>,
+    version = 1,
+  ) => ({
+    version,
+    ...(stickyKeys ? { stickyKeys } : {}),
+    listeners: [{ name: "web", bind: { host: "127.0.0.1", port: 0 }, routes: [{ name: "all", pool: "p" }] }],
+    pools: [stickyPool(list)],
+  });
+  const key = (id: string) => ({ id, secret: Buffer.alloc(32, id).toString("base64url") });
+  const cookieValue = (setCookie: unknown) => /^weir_sticky=([^;]+)/.exec(String(setCookie))?.[1] ?? "";
+
+  it("13.8: sets an opaque, signed cookie (HttpOnly, SameSite=Lax) and keeps the client there", async () => {
     const list = await versions();
-    const { port, client } = await startEngine(cleanup, {
-      version: 1,
-      listeners: [{ name: "web", bind: { host: "127.0.0.1", port: 0 }, routes: [{ name: "all", pool: "p" }] }],
-      pools: [
-        {
-          name: "p",
-          healthCheck: { type: "none" },
-          stickiness: { enabled: true, ttlSeconds: 60 },
-          backends: backendsOf(list),
-        },
-      ],
-    });
+    const { port, client } = await startEngine(cleanup, stickyConfig(list));
     const first = await client.get(port, "/");
     const cookie = String(first.headers["set-cookie"]);
-    expect(cookie).toBe(`weir_sticky=${first.body}; Path=/; HttpOnly; Max-Age=60`);
+    expect(cookie).toMatch(/^weir_sticky=local\.[A-Za-z0-9_-]{22}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=60$/);
+    // Opaque: neither the backend's id nor anything a client could compute.
+    for (const b of list) expect(cookieValue(cookie)).not.toContain(b.name);
     for (let i = 0; i < 6; i++) {
-      const res = await client.get(port, "/", { cookie: `weir_sticky=${first.body}` });
+      const res = await client.get(port, "/", { cookie: `weir_sticky=${cookieValue(cookie)}` });
       expect(res.body).toBe(first.body);
       expect(res.headers["set-cookie"]).toBeUndefined();
     }
+  });
+
+  it("13.8: a forged or stale cookie is ignored, never an error: the request is balanced and signed anew", async () => {
+    const list = await versions();
+    const { port, client } = await startEngine(cleanup, stickyConfig(list));
+    for (const forged of [list[0]!.name, "local.AAAAAAAAAAAAAAAAAAAAAA", "x".repeat(300), "local."]) {
+      const res = await client.get(port, "/", { cookie: `weir_sticky=${forged}` });
+      expect(res.status).toBe(200);
+      expect(cookieValue(res.headers["set-cookie"])).toMatch(/^local\.[A-Za-z0-9_-]{22}$/);
+    }
+  });
+
+  it("13.8: with the fleet's keys, engines honour each other's cookies; a rotation keeps old cookies and re-signs them", async () => {
+    const list = await versions();
+    const a = await startEngine(cleanup, stickyConfig(list, [key("k1")]));
+    const b = await startEngine(cleanup, stickyConfig(list, [key("k1")]));
+    const first = await a.client.get(a.port, "/");
+    const signed = cookieValue(first.headers["set-cookie"]);
+    expect(signed.startsWith("k1.")).toBe(true);
+    // Another agent (or this one after a restart) with the same keys: same backend, no new cookie.
+    const elsewhere = await b.client.get(b.port, "/", { cookie: `weir_sticky=${signed}` });
+    expect(elsewhere.body).toBe(first.body);
+    expect(elsewhere.headers["set-cookie"]).toBeUndefined();
+
+    // Rotated: the new key signs, the old one is still accepted, and its cookies are re-signed.
+    await b.engine.apply(stickyConfig(list, [key("k2"), key("k1")], 2));
+    const overlap = await b.client.get(b.port, "/", { cookie: `weir_sticky=${signed}` });
+    expect(overlap.body).toBe(first.body);
+    const resigned = cookieValue(overlap.headers["set-cookie"]);
+    expect(resigned.startsWith("k2.")).toBe(true);
+    expect((await b.client.get(b.port, "/", { cookie: `weir_sticky=${resigned}` })).body).toBe(first.body);
+
+    // The old key retired: its cookies are strangers now, balanced and signed anew.
+    await b.engine.apply(stickyConfig(list, [key("k2")], 3));
+    const retired = await b.client.get(b.port, "/", { cookie: `weir_sticky=${signed}` });
+    expect(cookieValue(retired.headers["set-cookie"]).startsWith("k2.")).toBe(true);
   });
 });

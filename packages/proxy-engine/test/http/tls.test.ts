@@ -148,4 +148,16 @@ describe("TLS termination", () => {
     await new Promise<void>((resolve) => free.close(() => resolve()));
     expect(await peerName(port, "shop.test")).toBe("shop.test");
   });
+
+  it("13.8: the sticky cookie is Secure on a TLS listener", async () => {
+    const b = await startBackend("b");
+    cleanup.add(() => b.close());
+    const tls = { certificates: [{ hosts: ["shop.test"], certPem: shop.cert, keyPem: shop.private }] };
+    const { port } = await startEngine(cleanup, singlePoolConfig([b], { stickiness: { enabled: true } }, { tls }));
+    const dispatcher = new Agent({ connect: { rejectUnauthorized: false, servername: "shop.test" } });
+    cleanup.add(() => dispatcher.close());
+    const res = await request(`https://127.0.0.1:${port}/`, { dispatcher });
+    await res.body.text();
+    expect(String(res.headers["set-cookie"])).toMatch(/; HttpOnly; SameSite=Lax; Secure$/);
+  });
 });
