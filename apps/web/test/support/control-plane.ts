@@ -34,9 +34,10 @@ export function run(
   args: string[],
   env: Record<string, string>,
   cleanups: Array<() => Promise<void>>,
+  cwd: string = repoRoot,
 ): RunningProcess {
   const child = spawn(command, args, {
-    cwd: repoRoot,
+    cwd,
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

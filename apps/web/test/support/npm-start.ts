@@ -1,8 +1,6 @@
-import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { freePort, isAlive } from "@weir/db/testing";
-import type { RunningProcess } from "./control-plane";
-import { repoRoot } from "./control-plane";
+import { type RunningProcess, repoRoot, run } from "./control-plane";
 
 // `npm start`'s script (scripts/start.mjs) run as a user runs it, with the whole demo, on ports of
 // its own. Linux only: its processes are found through /proc.
@@ -46,15 +44,9 @@ export function npmStart(
   cleanups: Array<() => Promise<void>>,
   checkout: string = repoRoot,
 ): RunningProcess {
-  const child = spawn(process.execPath, ["scripts/start.mjs"], {
-    cwd: checkout,
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...setup.env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout?.on("data", (chunk) => (output += chunk));
-  child.stderr?.on("data", (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  // Its own cleanup replaces run()'s SIGKILL of the script alone: the children lead groups of their own.
+  const started = run(process.execPath, ["scripts/start.mjs"], setup.env, [], checkout);
+  const { child, exited } = started;
   const kill = async () => {
     const left = descendants(child.pid ?? 0);
     if (child.exitCode === null && child.signalCode === null) {
@@ -64,7 +56,7 @@ export function npmStart(
     for (const { pid } of [...left, { pid: child.pid ?? 0 }]) sigkill(pid);
   };
   cleanups.push(kill);
-  return { child, output: () => output, exited, kill };
+  return { ...started, kill };
 }
 
 /** Every live descendant of `pid`, with its command line. */
